@@ -1,0 +1,61 @@
+/// One state-changing IPVS request, as a batch element.
+public enum IPVSRequest: Sendable, Hashable {
+    case addService(ServiceKey, ServiceConfiguration)
+    case editService(ServiceKey, ServiceConfiguration)
+    case deleteService(ServiceKey)
+    case addDestination(DestinationKey, DestinationConfiguration, service: ServiceKey)
+    case editDestination(DestinationKey, DestinationConfiguration, service: ServiceKey)
+    case deleteDestination(DestinationKey, service: ServiceKey)
+    /// Zero the counters of one service, or of all with nil.
+    case zero(ServiceKey?)
+    case flush
+    case setTimeouts(Timeouts)
+    case startDaemon(SyncDaemon)
+    case stopDaemon(SyncDaemon)
+
+    public var operation: IPVSOperation {
+        switch self {
+        case .addService: return .addService
+        case .editService: return .editService
+        case .deleteService: return .deleteService
+        case .addDestination: return .addDestination
+        case .editDestination: return .editDestination
+        case .deleteDestination: return .deleteDestination
+        case .zero: return .zero
+        case .flush: return .flush
+        case .setTimeouts: return .setTimeouts
+        case .startDaemon: return .startDaemon
+        case .stopDaemon: return .stopDaemon
+        }
+    }
+}
+
+/// The IPVS table as a program sees it. `IPVSClient` is the kernel's; tests supply their own.
+public protocol IPVSControl: AnyObject {
+    func info() throws(IPVSError) -> IPVSInfo
+    /// All virtual services, in the kernel's order.
+    func services() throws(IPVSError) -> [Service]
+    func service(_ key: ServiceKey) throws(IPVSError) -> Service
+    /// The real servers of one service, in the kernel's order.
+    func destinations(of service: ServiceKey) throws(IPVSError) -> [Destination]
+    func timeouts() throws(IPVSError) -> Timeouts
+    func daemons() throws(IPVSError) -> [SyncDaemon]
+    /// Performs one request.
+    func perform(_ request: IPVSRequest) throws(IPVSError)
+    /// Performs requests in order, each independently of the others' failures,
+    /// and returns each one's error (nil for success) in the same order.
+    func perform(batch requests: [IPVSRequest]) -> [IPVSError?]
+}
+
+extension IPVSControl {
+    public func perform(batch requests: [IPVSRequest]) -> [IPVSError?] {
+        requests.map { (request) -> IPVSError? in
+            do throws(IPVSError) {
+                try perform(request)
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+}

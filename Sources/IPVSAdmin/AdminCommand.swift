@@ -1,0 +1,58 @@
+import IPVS
+
+/// Modifiers of the list and save views.
+public struct ListOptions: OptionSet, Sendable, Hashable {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let numeric = ListOptions(rawValue: 1 << 0)
+    public static let stats = ListOptions(rawValue: 1 << 1)
+    public static let rate = ListOptions(rawValue: 1 << 2)
+    public static let thresholds = ListOptions(rawValue: 1 << 3)
+    public static let persistentConnections = ListOptions(rawValue: 1 << 4)
+    public static let noSort = ListOptions(rawValue: 1 << 5)
+    public static let exact = ListOptions(rawValue: 1 << 6)
+    public static let tunnelInfo = ListOptions(rawValue: 1 << 7)
+}
+
+/// What `-L` shows.
+public enum ListTarget: Sendable, Hashable {
+    case table
+    case service(ServiceKey)
+    case connections
+    case timeouts
+    case daemons
+}
+
+/// One ipvsadm command line, parsed and validated.
+public enum AdminCommand: Sendable, Hashable {
+    case addService(ServiceKey, ServiceConfiguration)
+    case editService(ServiceKey, ServiceConfiguration)
+    case deleteService(ServiceKey)
+    case flush
+    case list(ListTarget, ListOptions)
+    case save(ListOptions)
+    case restore
+    case addServer(DestinationKey, DestinationConfiguration, service: ServiceKey)
+    case editServer(DestinationKey, DestinationConfiguration, service: ServiceKey)
+    case deleteServer(DestinationKey, service: ServiceKey)
+    /// Zero one service's counters, or all with nil.
+    case zero(ServiceKey?)
+    case setTimeouts(Timeouts)
+    case startDaemon(SyncDaemon)
+    case stopDaemon(SyncDaemon)
+    case help
+    case version
+}
+
+/// Why a command line was refused, and how ipvsadm reacts to it.
+public enum CommandLineError: Error, Sendable, Hashable {
+    /// A usage or validation error: the message, then exit with the status (2),
+    /// even in the middle of a restore.
+    case fatal(String, status: Int32)
+    /// Nothing that names a command came first: print the "Try ... -h" hint, exit 255.
+    case tryHelp
+    /// popt rejected an option's syntax: "WORD: reason"; the line fails with 255,
+    /// and a restore carries on with its next line.
+    case optionSyntax(word: String, reason: String)
+}

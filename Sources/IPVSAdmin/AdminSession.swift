@@ -1,0 +1,291 @@
+import IPVS
+
+/// Runs ipvsadm command lines against an IPVS table, writing what ipvsadm 1.31 writes
+/// and returning its exit status. The table is any `IPVSControl`: the kernel's
+/// (`IPVSClient`) or a test double.
+public final class AdminSession {
+    /// Ends the whole run with a status, as ipvsadm's exit() does (even inside a restore).
+    struct Exit: Error {
+        let status: Int32
+    }
+
+    let control: IPVSControl
+    let info: IPVSInfo
+    let program: String
+    let output: OutputSink
+    let errors: OutputSink
+    /// Standard input, read when restoring.
+    let readInput: () -> [UInt8]
+    /// /proc/net/ip_vs_conn's text, nil when it cannot be opened.
+    let readConnections: () -> [UInt8]?
+
+    public init(
+        control: IPVSControl, info: IPVSInfo, program: String, output: OutputSink, errors: OutputSink,
+        readInput: @escaping () -> [UInt8], readConnections: @escaping () -> [UInt8]?
+    ) {
+        self.control = control
+        self.info = info
+        self.program = program
+        self.output = output
+        self.errors = errors
+        self.readInput = readInput
+        self.readConnections = readConnections
+    }
+
+    /// Runs one invocation's arguments (without the program name); returns the exit status.
+    public func run(_ arguments: [String]) -> Int32 {
+        let status: Int32
+        do {
+            if info.version < 0x01_01_04 {
+                errors.write(
+                    "Warning: IPVS version mismatch: \n  Kernel compiled with IPVS version \(info.versionString)\n"
+                        + "  ipvsadm v1.31  requires minimum IPVS version 1.1.4\n\n")
+            }
+            if arguments.isEmpty {
+                try listTable(ListFormatter(options: []))
+                status = 0
+            } else {
+                status = try process(arguments, restoring: false)
+            }
+        } catch {
+            status = error.status
+        }
+        output.flush()
+        errors.flush()
+        return status & 0xff
+    }
+
+    /// One command line; returns ipvsadm's result for it (0, or -1 for a failure).
+    private func process(_ arguments: [String], restoring: Bool) throws(Exit) -> Int32 {
+        let command = try parse(arguments)
+        if let request = Self.request(for: command) {
+            do {
+                try control.perform(request)
+                return 0
+            } catch {
+                errors.write("\(error)\n")
+                return -1
+            }
+        }
+        return try execute(command, restoring: restoring)
+    }
+
+    private func parse(_ arguments: [String]) throws(Exit) -> AdminCommand? {
+        do {
+            return try CommandLineParser.parse(arguments)
+        } catch {
+            try report(error)
+            return nil
+        }
+    }
+
+    /// Prints a refused command line's message; ends the run where ipvsadm exits.
+    private func report(_ error: CommandLineError) throws(Exit) {
+        switch error {
+        case .fatal(let message, let status):
+            errors.write(message + "\n")
+            throw Exit(status: status)
+        case .tryHelp:
+            throw tryHelp()
+        case .optionSyntax(let word, let reason):
+            errors.write("\(word): \(reason)\n")
+        }
+    }
+
+    private func tryHelp() -> Exit {
+        errors.write("Try `\(program) -h' or '\(program) --help' for more information.\n")
+        return Exit(status: -1)
+    }
+
+    /// The kernel request a command amounts to, for commands that are one.
+    static func request(for command: AdminCommand?) -> IPVSRequest? {
+        switch command {
+        case .addService(let key, let configuration)?: return .addService(key, configuration)
+        case .editService(let key, let configuration)?: return .editService(key, configuration)
+        case .deleteService(let key)?: return .deleteService(key)
+        case .flush?: return .flush
+        case .addServer(let destination, let configuration, let service)?:
+            return .addDestination(destination, configuration, service: service)
+        case .editServer(let destination, let configuration, let service)?:
+            return .editDestination(destination, configuration, service: service)
+        case .deleteServer(let destination, let service)?: return .deleteDestination(destination, service: service)
+        case .zero(let key)?: return .zero(key)
+        case .setTimeouts(let timeouts)?: return .setTimeouts(timeouts)
+        case .startDaemon(let daemon)?: return .startDaemon(daemon)
+        case .stopDaemon(let daemon)?: return .stopDaemon(daemon)
+        case .list?, .save?, .restore?, .help?, .version?, nil: return nil
+        }
+    }
+
+    private func execute(_ command: AdminCommand?, restoring: Bool) throws(Exit) -> Int32 {
+        switch command {
+        case nil:
+            return -1  // an option-syntax error, already reported
+        case .help?:
+            output.write(Usage.help(program: program))
+            throw Exit(status: 0)
+        case .version?:
+            output.write(Usage.version())
+            throw Exit(status: 0)
+        case .restore?:
+            if restoring { throw tryHelp() }
+            return try restore()
+        case .save(let options)?:
+            try listTable(ListFormatter(options: options, rules: true))
+            return 0
+        case .list(let target, let options)?:
+            try list(target, options)
+            return 0
+        default:
+            preconditionFailure("kernel requests are performed by process()")
+        }
+    }
+
+    // MARK: Listing
+
+    private func list(_ target: ListTarget, _ options: ListOptions) throws(Exit) {
+        switch target {
+        case .table:
+            try listTable(ListFormatter(options: options))
+        case .service(let key):
+            let formatter = ListFormatter(options: options)
+            let service: Service
+            do {
+                service = try control.service(key)
+            } catch {
+                errors.write("\(error)\n")
+                throw Exit(status: 1)
+            }
+            var text = formatter.title
+            formatter.write(service, try destinations(of: service.key), to: &text)
+            output.write(text)
+        case .connections:
+            try listConnections(options)
+        case .timeouts:
+            guard let timeouts = try? control.timeouts() else { throw Exit(status: 1) }
+            output.write("Timeout (tcp tcpfin udp): \(Int32(bitPattern: timeouts.tcp)) "
+                + "\(Int32(bitPattern: timeouts.tcpFin)) \(Int32(bitPattern: timeouts.udp))\n")
+        case .daemons:
+            guard let daemons = try? control.daemons() else { throw Exit(status: 1) }
+            output.write(DaemonFormatter.lines(daemons))
+        }
+    }
+
+    private func listTable(_ formatter: ListFormatter) throws(Exit) {
+        if !formatter.rules { output.write(ListFormatter.versionLine(info)) }
+        var services: [Service]
+        do {
+            services = try control.services()
+        } catch {
+            errors.write("\(error)\n")
+            throw Exit(status: 1)
+        }
+        if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
+        var text = formatter.title
+        for service in services {
+            formatter.write(service, try destinations(of: service.key), to: &text)
+            if text.utf8.count >= 1 << 16 {
+                output.write(text)
+                text = ""
+            }
+        }
+        output.write(text)
+    }
+
+    private func destinations(of key: ServiceKey) throws(Exit) -> [Destination] {
+        do {
+            return try control.destinations(of: key)
+        } catch {
+            errors.write("\(error)\n")
+            throw Exit(status: 1)
+        }
+    }
+
+    private func listConnections(_ options: ListOptions) throws(Exit) {
+        let path = "/proc/net/ip_vs_conn"
+        guard let table = readConnections() else {
+            errors.write("cannot open file \(path)\n")
+            throw Exit(status: 1)
+        }
+        guard let text = ConnectionFormatter(options: options).format(table) else {
+            errors.write("unexpected input from \(path)\n")
+            throw Exit(status: 1)
+        }
+        output.write(text)
+    }
+
+    // MARK: Restoring
+
+    /// `-R`: each line of standard input is a command line. Consecutive kernel requests
+    /// go to the kernel as one batch; anything that prints, or stops the restore,
+    /// first waits for the batch so that messages keep the order of the lines.
+    private func restore() throws(Exit) -> Int32 {
+        var result: Int32 = 0
+        var pending: [IPVSRequest] = []
+        func flushPending() {
+            guard !pending.isEmpty else { return }
+            for failure in control.perform(batch: pending) {
+                if let failure { errors.write("\(failure)\n") }
+                result = failure == nil ? 0 : -1
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        for line in RestoreInput.lines(readInput()) {
+            let command: AdminCommand?
+            do {
+                command = try CommandLineParser.parse(line)
+            } catch {
+                flushPending()
+                try report(error)
+                result = -1
+                continue
+            }
+            if let request = Self.request(for: command) {
+                pending.append(request)
+                if pending.count >= 4096 { flushPending() }
+                continue
+            }
+            flushPending()
+            do {
+                result = try execute(command, restoring: true)
+            } catch {
+                output.flush()
+                throw error
+            }
+        }
+        flushPending()
+        return result
+    }
+}
+
+/// Splits restore input as ipvsadm does: lines of words separated by spaces, tabs or
+/// carriage returns; a word "ipvsadm" anywhere is dropped; lines left empty are skipped.
+enum RestoreInput {
+    static func lines(_ input: [UInt8]) -> [[String]] {
+        var lines: [[String]] = []
+        var words: [String] = []
+        var word: [UInt8] = []
+        func endWord() {
+            guard !word.isEmpty else { return }
+            let text = String(decoding: word, as: UTF8.self)
+            if text != "ipvsadm" { words.append(text) }
+            word.removeAll(keepingCapacity: true)
+        }
+        for byte in input {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                endWord()
+            case UInt8(ascii: "\n"):
+                endWord()
+                if !words.isEmpty { lines.append(words) }
+                words.removeAll(keepingCapacity: true)
+            default:
+                word.append(byte)
+            }
+        }
+        endWord()
+        if !words.isEmpty { lines.append(words) }
+        return lines
+    }
+}

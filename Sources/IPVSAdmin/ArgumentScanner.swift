@@ -1,0 +1,110 @@
+/// Walks argv the way ipvsadm's option library (popt) does, so that bundles such as
+/// `-Ln`, attached values such as `-t10.0.0.1:80` or `--weight=3`, `-p` with or
+/// without a value, `--` and stray words all mean what they mean to the reference.
+struct ArgumentScanner {
+    enum Failure: Equatable {
+        case unknownOption
+        case missingArgument
+        case unwantedArgument
+
+        /// popt's words for it.
+        var message: String {
+            switch self {
+            case .unknownOption: return "unknown option"
+            case .missingArgument: return "missing argument"
+            case .unwantedArgument: return "option does not take an argument"
+            }
+        }
+    }
+
+    enum Event: Equatable {
+        case option(OptionTag, argument: String?)
+        case failure(Failure)
+        case end
+    }
+
+    private let arguments: [String]
+    private var next = 0
+    /// The rest of a bundle of short options still to be read, e.g. "n" after "-L" in "-Ln".
+    private var pendingShort: Substring?
+    private var restAreOperands = false
+    /// Words that are not options, in order (popt's "leftovers").
+    private(set) var operands: [String] = []
+
+    /// `arguments` excludes the program name.
+    init(_ arguments: [String]) {
+        self.arguments = arguments
+    }
+
+    /// The argv word most recently consumed: what ipvsadm names in its messages.
+    var lastWord: String { next > 0 ? arguments[next - 1] : "" }
+
+    mutating func nextEvent() -> Event {
+        while true {
+            var option: OptionSpec?
+            var attached: String?
+
+            if pendingShort == nil {
+                guard next < arguments.count else { return .end }
+                let word = arguments[next]
+                next += 1
+                if restAreOperands || !word.hasPrefix("-") || word == "-" {
+                    operands.append(word)
+                    continue
+                }
+                if word == "--" {
+                    restAreOperands = true
+                    continue
+                }
+                var body = word.dropFirst()
+                let doubleDash = body.hasPrefix("-")
+                if doubleDash { body = body.dropFirst() }
+                if doubleDash {
+                    let name: Substring
+                    if let equals = body.firstIndex(of: "=") {
+                        name = body[..<equals]
+                        attached = String(body[body.index(after: equals)...])
+                    } else {
+                        name = body
+                    }
+                    guard let spec = optionTable.first(where: { $0.long == name }) else { return .failure(.unknownOption) }
+                    option = spec
+                } else {
+                    // No option of ipvsadm's is a one-dash long option: the word is a bundle of short ones.
+                    pendingShort = body
+                }
+            }
+
+            if let bundle = pendingShort {
+                pendingShort = nil
+                guard let letter = bundle.first, let spec = optionTable.first(where: { $0.short == letter }) else {
+                    return .failure(.unknownOption)
+                }
+                option = spec
+                let rest = bundle.dropFirst()
+                if !rest.isEmpty { pendingShort = rest }
+            }
+
+            guard let option else { return .failure(.unknownOption) }
+            switch option.argument {
+            case .none:
+                if attached != nil || pendingShort?.first == "=" { return .failure(.unwantedArgument) }
+                return .option(option.tag, argument: nil)
+            case .required, .optional:
+                if let attached { return .option(option.tag, argument: attached) }
+                if let rest = pendingShort {
+                    pendingShort = nil
+                    return .option(option.tag, argument: String(rest.first == "=" ? rest.dropFirst() : rest))
+                }
+                guard next < arguments.count else {
+                    return option.argument == .optional ? .option(option.tag, argument: nil) : .failure(.missingArgument)
+                }
+                if option.argument == .optional && arguments[next].hasPrefix("-") {
+                    return .option(option.tag, argument: nil)
+                }
+                next += 1
+                return .option(option.tag, argument: arguments[next - 1])
+            }
+        }
+    }
+}

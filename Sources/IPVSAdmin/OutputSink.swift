@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Where a session writes its text.
+public protocol OutputSink: AnyObject {
+    func write(_ text: String)
+    func flush()
+}
+
+/// A file descriptor with a buffer, written with write(2) and no stdio.
+public final class FileOutput: OutputSink {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private let limit: Int
+
+    /// `bufferLimit` 0 writes through at once, as stdio does for standard error.
+    public init(descriptor: Int32, bufferLimit: Int = 1 << 16) {
+        self.descriptor = descriptor
+        self.limit = bufferLimit
+        buffer.reserveCapacity(bufferLimit)
+    }
+
+    public func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= limit { flush() }
+    }
+
+    public func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit { flush() }
+}
+
+/// Collects text in memory (tests, and callers that want the output as a value).
+public final class TextOutput: OutputSink {
+    public private(set) var text = ""
+    public init() {}
+    public func write(_ text: String) { self.text += text }
+    public func flush() {}
+}

@@ -1,0 +1,47 @@
+import IPVS
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The `ipvsadm` program: connects to the kernel, runs the command line, exits.
+public func main() -> Never {
+    let arguments = CommandLine.arguments
+    let program = arguments.first ?? "ipvsadm"
+    let output = FileOutput(descriptor: STDOUT_FILENO)
+    let errors = FileOutput(descriptor: STDERR_FILENO, bufferLimit: 0)
+    let control: IPVSClient
+    let info: IPVSInfo
+    do {
+        control = try IPVSClient()
+        info = try control.info()
+    } catch {
+        errors.write(
+            "Can't initialize ipvs: \(error)\nAre you sure that IP Virtual Server is built in the kernel or as module?\n")
+        exit(2)
+    }
+    let session = AdminSession(
+        control: control, info: info, program: program, output: output, errors: errors,
+        readInput: { readAll(descriptor: STDIN_FILENO) },
+        readConnections: {
+            let descriptor = open("/proc/net/ip_vs_conn", O_RDONLY)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            return readAll(descriptor: descriptor)
+        })
+    exit(session.run(Array(arguments.dropFirst())))
+}
+
+private func readAll(descriptor: Int32) -> [UInt8] {
+    var data: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { break }
+        data.append(contentsOf: chunk[0..<count])
+    }
+    return data
+}
