@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "IPVSAdmin", dependencies: ["IPVS"]),
         .executableTarget(name: "ipvsadm", dependencies: ["IPVSAdmin"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS"]),
+        // Against the real kernel (run inside the test VM; skipped elsewhere) and the built binary.
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "IPVSAdmin"]),
         .testTarget(
             name: "IPVSAdminTests",
             dependencies: ["IPVSAdmin", "IPVS"],

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs one scenario file in the current network namespace and writes its transcript
+# to stdout. Each non-blank line not starting with '#' is a shell command line; the
+# word `ipvsadm` in it runs whichever tool is first on PATH. The transcript records,
+# per line, the exit status, standard output and standard error, and ends with the
+# table as the reference tool saves it (`-S -n`), so the kernel state is compared too.
+set -u
+scenario=$1
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+while IFS= read -r line || [ -n "$line" ]; do
+  case "$line" in ''|'#'*) continue ;; esac
+  eval "$line" >"$scratch/out" 2>"$scratch/err" </dev/null
+  status=$?
+  printf '$ %s\n[exit %d]\n' "$line" "$status"
+  if [ -s "$scratch/out" ]; then echo '--- stdout'; cat "$scratch/out"; fi
+  if [ -s "$scratch/err" ]; then echo '--- stderr'; cat "$scratch/err"; fi
+done <"$scenario"
+echo '=== final table (reference ipvsadm -S -n)'
+/usr/sbin/ipvsadm -S -n 2>&1

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The differential suite, run inside the test VM: every scenario runs once through the
+# reference /usr/sbin/ipvsadm and once through ours, each in a fresh network namespace
+# of the same kernel, and the two transcripts must be byte-identical.
+# Usage: run.sh OUR_IPVSADM SCENARIO_DIR RESULT_DIR
+# Prints one line per difference and the summary "differential: N/M scenarios identical".
+set -u
+ours=$(readlink -f "$1") scenarios=$2 results=$3
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$results"
+bin=$(mktemp -d)
+mkdir -p "$bin/reference" "$bin/ours"
+# Both tools are called `ipvsadm` through PATH, so argv[0] (shown in messages) is the same.
+ln -s /usr/sbin/ipvsadm "$bin/reference/ipvsadm"
+ln -s "$ours" "$bin/ours/ipvsadm"
+
+run_one() {
+  local file=$1 tool=$2 namespace=$3
+  ip netns add "$namespace" || return 1
+  # Real servers are refused while lo is down in a new namespace.
+  ip -n "$namespace" link set lo up
+  ip netns exec "$namespace" env PATH="$bin/$tool:$PATH" LC_ALL=C \
+    bash "$here/run-scenario.sh" "$file"
+  ip netns delete "$namespace"
+}
+
+total=0 identical=0 index=0
+for file in "$scenarios"/*.scenario; do
+  [ -e "$file" ] || continue
+  index=$((index + 1))
+  name=$(basename "$file" .scenario)
+  run_one "$file" reference "diff-ref-$index" >"$results/$name.reference" 2>&1
+  run_one "$file" ours "diff-ours-$index" >"$results/$name.ours" 2>&1
+  total=$((total + 1))
+  if cmp -s "$results/$name.reference" "$results/$name.ours"; then
+    identical=$((identical + 1))
+  else
+    echo "DIFFERENT: $name"
+    diff -u "$results/$name.reference" "$results/$name.ours" | head -40
+  fi
+done
+rm -rf "$bin"
+echo "differential: $identical/$total scenarios identical"
+[ "$total" -gt 0 ] && [ "$identical" -eq "$total" ]

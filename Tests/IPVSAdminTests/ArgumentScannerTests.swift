@@ -1,0 +1,195 @@
+import Testing
+
+@testable import IPVSAdmin
+
+/// The popt emulation on its own: what each argv word yields, and which word
+/// ipvsadm would name (popt's poptBadOption: the last argv word consumed).
+@Suite("ArgumentScanner (popt)")
+struct ArgumentScannerTests {
+    /// Every event until the end or the first failure, with the word named after each.
+    static func scan(_ argv: [String]) -> (events: [ArgumentScanner.Event], words: [String], operands: [String]) {
+        var scanner = ArgumentScanner(argv)
+        var events: [ArgumentScanner.Event] = []
+        var named: [String] = []
+        while true {
+            let event = scanner.nextEvent()
+            events.append(event)
+            named.append(scanner.lastWord)
+            if case .option = event { continue }
+            break
+        }
+        return (events, named, scanner.operands)
+    }
+
+    @Test func shortOptionsBundleAndTheRestOfTheWordIsAnArgument() {
+        let result = Self.scan(["-Ln", "-At10.0.0.1:80", "-srr"])
+        #expect(result.events == [
+            .option(.list, argument: nil), .option(.numeric, argument: nil),
+            .option(.addService, argument: nil), .option(.tcpService, argument: "10.0.0.1:80"),
+            .option(.scheduler, argument: "rr"), .end,
+        ])
+        #expect(result.words == ["-Ln", "-Ln", "-At10.0.0.1:80", "-At10.0.0.1:80", "-srr", "-srr"])
+    }
+
+    @Test func aShortOptionsArgumentMayBeTheNextWordOrFollowAnEqualsSign() {
+        #expect(Self.scan(["-t", "10.0.0.1:80"]).events == [.option(.tcpService, argument: "10.0.0.1:80"), .end])
+        #expect(Self.scan(["-t=10.0.0.1:80"]).events == [.option(.tcpService, argument: "10.0.0.1:80"), .end])
+        #expect(Self.scan(["-At", "x"]).events == [.option(.addService, argument: nil), .option(.tcpService, argument: "x"), .end])
+        // A required argument is taken even when it looks like an option.
+        #expect(Self.scan(["-t", "-s"]).events == [.option(.tcpService, argument: "-s"), .end])
+        #expect(Self.scan(["-w", ""]).events == [.option(.weight, argument: ""), .end])
+    }
+
+    @Test func longOptionsTakeTheirArgumentAfterEqualsOrAsTheNextWord() {
+        #expect(Self.scan(["--weight=3"]).events == [.option(.weight, argument: "3"), .end])
+        #expect(Self.scan(["--weight", "3"]).events == [.option(.weight, argument: "3"), .end])
+        #expect(Self.scan(["--weight="]).events == [.option(.weight, argument: ""), .end])
+        #expect(Self.scan(["--scheduler=a=b"]).events == [.option(.scheduler, argument: "a=b"), .end])
+        #expect(Self.scan(["--start-daemon", "master"]).events == [.option(.startDaemon, argument: "master"), .end])
+    }
+
+    @Test func persistentTakesAValueOnlyWhenTheNextWordIsNoOption() {
+        #expect(Self.scan(["-p"]).events == [.option(.persistent, argument: nil), .end])
+        #expect(Self.scan(["-p", "600"]).events == [.option(.persistent, argument: "600"), .end])
+        #expect(Self.scan(["-p600"]).events == [.option(.persistent, argument: "600"), .end])
+        #expect(Self.scan(["-p=600"]).events == [.option(.persistent, argument: "600"), .end])
+        #expect(Self.scan(["--persistent=600"]).events == [.option(.persistent, argument: "600"), .end])
+        #expect(Self.scan(["--persistent", "600"]).events == [.option(.persistent, argument: "600"), .end])
+        #expect(Self.scan(["-p", "-s", "rr"]).events == [
+            .option(.persistent, argument: nil), .option(.scheduler, argument: "rr"), .end,
+        ])
+        #expect(Self.scan(["-p", "--"]).events == [.option(.persistent, argument: nil), .end])
+        #expect(Self.scan(["-p", "-"]).events == [.option(.persistent, argument: nil), .end])
+        #expect(Self.scan(["-p", "-"]).operands == ["-"])
+        // An empty word does not start with a dash: it is the value.
+        #expect(Self.scan(["-p", ""]).events == [.option(.persistent, argument: ""), .end])
+        #expect(Self.scan(["-p", "rr"]).events == [.option(.persistent, argument: "rr"), .end])
+    }
+
+    @Test func wordsThatAreNoOptionsAreOperandsWhereverTheyStand() {
+        let result = Self.scan(["1", "--set", "2", "-", "3"])
+        #expect(result.events == [.option(.set, argument: nil), .end])
+        #expect(result.operands == ["1", "2", "-", "3"])
+    }
+
+    @Test func everythingAfterDoubleDashIsAnOperand() {
+        let result = Self.scan(["--set", "--", "-1", "--bogus", "-L"])
+        #expect(result.events == [.option(.set, argument: nil), .end])
+        #expect(result.operands == ["-1", "--bogus", "-L"])
+        // A second "--" is an operand too.
+        #expect(Self.scan(["--", "--"]).operands == ["--"])
+    }
+
+    @Test func theSameLongNameServesBothListLetters() {
+        #expect(Self.scan(["--list", "-l", "-L"]).events == [
+            .option(.list, argument: nil), .option(.list, argument: nil), .option(.list, argument: nil), .end,
+        ])
+    }
+
+    @Test func everyLongOptionIsKnown() {
+        let flags: [(String, OptionTag)] = [
+            ("add-service", .addService), ("edit-service", .editService), ("delete-service", .deleteService),
+            ("clear", .clear), ("zero", .zero), ("add-server", .addServer), ("edit-server", .editServer),
+            ("delete-server", .deleteServer), ("set", .set), ("help", .help), ("version", .version),
+            ("restore", .restore), ("save", .save), ("masquerading", .masquerading), ("ipip", .ipip),
+            ("gatewaying", .gatewaying), ("numeric", .numeric), ("connection", .connection), ("timeout", .timeout),
+            ("daemon", .daemon), ("stats", .stats), ("rate", .rate), ("thresholds", .thresholds),
+            ("persistent-conn", .persistentConnections), ("nosort", .noSort), ("sort", .sort), ("exact", .exact),
+            ("ipv6", .ipv6), ("ops", .onePacket), ("tun-info", .tunnelInfo), ("tun-nocsum", .tunnelNoChecksum),
+            ("tun-csum", .tunnelChecksum), ("tun-remcsum", .tunnelRemoteChecksum),
+        ]
+        for (name, tag) in flags {
+            #expect(Self.scan(["--" + name]).events == [.option(tag, argument: nil), .end], "--\(name)")
+            #expect(Self.scan(["--\(name)=x"]).events == [.failure(.unwantedArgument)], "--\(name)=x")
+        }
+        let valued: [(String, OptionTag)] = [
+            ("start-daemon", .startDaemon), ("stop-daemon", .stopDaemon), ("tcp-service", .tcpService),
+            ("udp-service", .udpService), ("sctp-service", .sctpService), ("fwmark-service", .fwmarkService),
+            ("scheduler", .scheduler), ("netmask", .netmask), ("real-server", .realServer), ("weight", .weight),
+            ("u-threshold", .upperThreshold), ("l-threshold", .lowerThreshold), ("mcast-interface", .mcastInterface),
+            ("syncid", .syncID), ("pe", .persistenceEngine), ("sched-flags", .schedulerFlags),
+            ("mcast-group", .mcastGroup), ("mcast-port", .mcastPort), ("mcast-ttl", .mcastTTL),
+            ("sync-maxlen", .syncMaxLength), ("tun-type", .tunnelType), ("tun-port", .tunnelPort),
+        ]
+        for (name, tag) in valued {
+            #expect(Self.scan(["--" + name, "v"]).events == [.option(tag, argument: "v"), .end], "--\(name)")
+            #expect(Self.scan(["--" + name]).events == [.failure(.missingArgument)], "--\(name) at the end")
+        }
+    }
+
+    @Test func everyShortOptionIsKnown() {
+        let flags: [(Character, OptionTag)] = [
+            ("A", .addService), ("E", .editService), ("D", .deleteService), ("C", .clear), ("L", .list),
+            ("l", .list), ("Z", .zero), ("a", .addServer), ("e", .editServer), ("d", .deleteServer),
+            ("h", .help), ("v", .version), ("R", .restore), ("S", .save), ("m", .masquerading), ("i", .ipip),
+            ("g", .gatewaying), ("n", .numeric), ("c", .connection), ("X", .exact), ("6", .ipv6), ("o", .onePacket),
+        ]
+        for (letter, tag) in flags {
+            #expect(Self.scan(["-\(letter)"]).events == [.option(tag, argument: nil), .end], "-\(letter)")
+        }
+        let valued: [(Character, OptionTag)] = [
+            ("t", .tcpService), ("u", .udpService), ("f", .fwmarkService), ("s", .scheduler), ("M", .netmask),
+            ("r", .realServer), ("w", .weight), ("x", .upperThreshold), ("y", .lowerThreshold), ("b", .schedulerFlags),
+        ]
+        for (letter, tag) in valued {
+            #expect(Self.scan(["-\(letter)", "v"]).events == [.option(tag, argument: "v"), .end], "-\(letter)")
+            #expect(Self.scan(["-\(letter)"]).events == [.failure(.missingArgument)], "-\(letter) at the end")
+        }
+        // Letters ipvsadm does not have; `-I` is only a tag of --syncid, not an option.
+        for letter in ["q", "z", "I", "T", "P", "B", "7"] {
+            #expect(Self.scan(["-" + letter]).events == [.failure(.unknownOption)], "-\(letter)")
+        }
+    }
+
+    @Test(arguments: [
+        // (argv, the failure, the word named)
+        (["--bogus"], ArgumentScanner.Failure.unknownOption, "--bogus"),
+        (["--bogus=1"], .unknownOption, "--bogus=1"),
+        (["--num"], .unknownOption, "--num"),
+        (["--=x"], .unknownOption, "--=x"),
+        (["---n"], .unknownOption, "---n"),
+        (["-=n"], .unknownOption, "-=n"),
+        (["-Lq"], .unknownOption, "-Lq"),
+        (["-t"], .missingArgument, "-t"),
+        (["-At"], .missingArgument, "-At"),
+        (["--tcp-service"], .missingArgument, "--tcp-service"),
+        (["--clear=now"], .unwantedArgument, "--clear=now"),
+        (["-n=1"], .unwantedArgument, "-n=1"),
+        (["-Ln="], .unwantedArgument, "-Ln="),
+        (["-L", "-n", "--numeric=", "x"], .unwantedArgument, "--numeric="),
+    ])
+    func failuresNameTheWord(_ argv: [String], _ failure: ArgumentScanner.Failure, _ word: String) {
+        let result = Self.scan(argv)
+        #expect(result.events.last == .failure(failure))
+        #expect(result.words.last == word)
+    }
+
+    @Test func aLongNameAfterOneDashIsABundleOfShortOptions() {
+        // popt matches long names after one dash only for options flagged so; ipvsadm flags none.
+        #expect(Self.scan(["-list"]).events == [
+            .option(.list, argument: nil), .option(.ipip, argument: nil), .option(.scheduler, argument: "t"), .end,
+        ])
+    }
+
+    @Test func theWordNamedAfterAnOptionWithASeparateArgumentIsTheArgument() {
+        // What `invalid option` reports for `--start-daemon master` after a command.
+        var scanner = ArgumentScanner(["-A", "--start-daemon", "master"])
+        _ = scanner.nextEvent()
+        #expect(scanner.nextEvent() == .option(.startDaemon, argument: "master"))
+        #expect(scanner.lastWord == "master")
+    }
+
+    @Test func failureMessagesArePopts() {
+        #expect(ArgumentScanner.Failure.unknownOption.message == "unknown option")
+        #expect(ArgumentScanner.Failure.missingArgument.message == "missing argument")
+        #expect(ArgumentScanner.Failure.unwantedArgument.message == "option does not take an argument")
+    }
+
+    @Test func nothingToScan() {
+        var scanner = ArgumentScanner([])
+        #expect(scanner.nextEvent() == .end)
+        #expect(scanner.nextEvent() == .end)
+        #expect(scanner.lastWord == "")
+        #expect(scanner.operands.isEmpty)
+    }
+}

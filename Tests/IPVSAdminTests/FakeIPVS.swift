@@ -1,0 +1,178 @@
+import Glibc
+import IPVS
+
+/// An in-memory IPVS table that answers as the kernel does: services and real servers
+/// in the order they were added, and the kernel's errno for each kind of refusal.
+final class FakeIPVS: IPVSControl {
+    struct Entry {
+        var service: Service
+        var destinations: [Destination] = []
+    }
+
+    private(set) var entries: [Entry] = []
+    private(set) var currentTimeouts = Timeouts(tcp: 900, tcpFin: 120, udp: 300)
+    private(set) var running: [SyncDaemon] = []
+    /// Every request performed, in order (failed ones included).
+    private(set) var requests: [IPVSRequest] = []
+    /// When set, every request fails with this errno (e.g. EPERM for a non-root user).
+    var failEverythingWith: Int32?
+
+    var tableInfo: IPVSInfo
+
+    init(info: IPVSInfo = IPVSInfo(version: 0x01_02_01, connectionTableSize: 4096)) {
+        self.tableInfo = info
+    }
+
+    static let knownSchedulers: Set<String> = [
+        "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
+    ]
+
+    // MARK: Test set-up beyond what commands can do
+
+    func setStatistics(_ statistics: Statistics, of key: ServiceKey) {
+        guard let index = index(of: key) else { fatalError("no service \(key)") }
+        entries[index].service.statistics = statistics
+    }
+
+    func setStatistics(_ statistics: Statistics, of destination: DestinationKey, in key: ServiceKey) {
+        guard let index = index(of: key), let d = destinationIndex(destination, in: index) else {
+            fatalError("no destination \(destination)")
+        }
+        entries[index].destinations[d].statistics = statistics
+    }
+
+    func setConnections(_ counts: ConnectionCounts, of destination: DestinationKey, in key: ServiceKey) {
+        guard let index = index(of: key), let d = destinationIndex(destination, in: index) else {
+            fatalError("no destination \(destination)")
+        }
+        entries[index].destinations[d].connections = counts
+    }
+
+    // MARK: IPVSControl
+
+    func info() throws(IPVSError) -> IPVSInfo { tableInfo }
+
+    func services() throws(IPVSError) -> [Service] {
+        if let code = failEverythingWith { throw IPVSError(.listServices, code: code) }
+        return entries.map(\.service)
+    }
+
+    func service(_ key: ServiceKey) throws(IPVSError) -> Service {
+        if let code = failEverythingWith { throw IPVSError(.getService, code: code) }
+        guard let index = index(of: key) else { throw IPVSError(.getService, code: ESRCH) }
+        return entries[index].service
+    }
+
+    func destinations(of service: ServiceKey) throws(IPVSError) -> [Destination] {
+        if let code = failEverythingWith { throw IPVSError(.listDestinations, code: code) }
+        guard let index = index(of: service) else { throw IPVSError(.listDestinations, code: ESRCH) }
+        return entries[index].destinations
+    }
+
+    func timeouts() throws(IPVSError) -> Timeouts {
+        if let code = failEverythingWith { throw IPVSError(.getTimeouts, code: code) }
+        return currentTimeouts
+    }
+
+    func daemons() throws(IPVSError) -> [SyncDaemon] {
+        if let code = failEverythingWith { throw IPVSError(.getDaemons, code: code) }
+        return running
+    }
+
+    func perform(_ request: IPVSRequest) throws(IPVSError) {
+        requests.append(request)
+        let operation = request.operation
+        if let code = failEverythingWith { throw IPVSError(operation, code: code) }
+        func fail(_ code: Int32) -> IPVSError { IPVSError(operation, code: code) }
+
+        switch request {
+        case .addService(let key, let configuration):
+            guard index(of: key) == nil else { throw fail(EEXIST) }
+            try check(configuration, operation)
+            entries.append(Entry(service: Service(key: key, configuration: stored(configuration))))
+        case .editService(let key, let configuration):
+            guard let index = index(of: key) else { throw fail(ESRCH) }
+            try check(configuration, operation)
+            entries[index].service.configuration = stored(configuration)
+        case .deleteService(let key):
+            guard let index = index(of: key) else { throw fail(ESRCH) }
+            entries.remove(at: index)
+        case .zero(let key):
+            if let key {
+                guard let index = index(of: key) else { throw fail(ESRCH) }
+                zeroStatistics(at: index)
+            } else {
+                for index in entries.indices { zeroStatistics(at: index) }
+            }
+        case .flush:
+            entries.removeAll()
+        case .addDestination(let destination, let configuration, let service):
+            guard let index = index(of: service) else { throw fail(ESRCH) }
+            guard destinationIndex(destination, in: index) == nil else { throw fail(EEXIST) }
+            try check(configuration, operation)
+            entries[index].destinations.append(Destination(key: destination, configuration: configuration))
+        case .editDestination(let destination, let configuration, let service):
+            guard let index = index(of: service) else { throw fail(ESRCH) }
+            guard let d = destinationIndex(destination, in: index) else { throw fail(ENOENT) }
+            try check(configuration, operation)
+            entries[index].destinations[d].configuration = configuration
+        case .deleteDestination(let destination, let service):
+            guard let index = index(of: service) else { throw fail(ESRCH) }
+            guard let d = destinationIndex(destination, in: index) else { throw fail(ENOENT) }
+            entries[index].destinations.remove(at: d)
+        case .setTimeouts(let timeouts):
+            if timeouts.tcp != 0 { currentTimeouts.tcp = timeouts.tcp }
+            if timeouts.tcpFin != 0 { currentTimeouts.tcpFin = timeouts.tcpFin }
+            if timeouts.udp != 0 { currentTimeouts.udp = timeouts.udp }
+        case .startDaemon(var daemon):
+            guard !running.contains(where: { $0.role == daemon.role }) else { throw fail(EEXIST) }
+            // What the kernel reports back for settings left to it.
+            daemon.maximumLength = daemon.maximumLength ?? 1472
+            daemon.group = daemon.group ?? .v4(0xE000_0051)
+            daemon.port = daemon.port ?? 8848
+            daemon.ttl = daemon.ttl ?? 1
+            running.append(daemon)
+            running.sort { $0.role.rawValue < $1.role.rawValue }
+        case .stopDaemon(let daemon):
+            guard let index = running.firstIndex(where: { $0.role == daemon.role }) else { throw fail(ESRCH) }
+            running.remove(at: index)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func index(of key: ServiceKey) -> Int? {
+        entries.firstIndex { $0.service.key == key }
+    }
+
+    private func destinationIndex(_ key: DestinationKey, in index: Int) -> Int? {
+        entries[index].destinations.firstIndex { $0.key == key }
+    }
+
+    private func zeroStatistics(at index: Int) {
+        entries[index].service.statistics = Statistics()
+        for d in entries[index].destinations.indices { entries[index].destinations[d].statistics = Statistics() }
+    }
+
+    private func check(_ configuration: ServiceConfiguration, _ operation: IPVSOperation) throws(IPVSError) {
+        guard Self.knownSchedulers.contains(configuration.scheduler.rawValue) else {
+            throw IPVSError(operation, code: ENOENT)
+        }
+        if let engine = configuration.persistenceEngine, !engine.isEmpty, engine != "sip" {
+            throw IPVSError(operation, code: ENOENT)
+        }
+    }
+
+    private func check(_ configuration: DestinationConfiguration, _ operation: IPVSOperation) throws(IPVSError) {
+        if configuration.weight < 0 || configuration.lowerThreshold > configuration.upperThreshold {
+            throw IPVSError(operation, code: ERANGE)
+        }
+    }
+
+    /// The kernel marks every service it holds as hashed.
+    private func stored(_ configuration: ServiceConfiguration) -> ServiceConfiguration {
+        var configuration = configuration
+        configuration.flags.insert(.hashed)
+        return configuration
+    }
+}

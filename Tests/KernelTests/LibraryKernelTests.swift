@@ -1,0 +1,199 @@
+import IPVS
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The IPVS library against the real kernel, each test in its own network namespace.
+@Suite(.serialized, .enabled(if: kernelAvailable, "needs a kernel with IPVS (run by Scripts/test in the VM)"))
+struct LibraryKernelTests {
+    let web = ServiceKey.address(.tcp, .v4(0x0a00_0001), port: 80)  // 10.0.0.1:80
+
+    @Test func addedServiceReadsBackWithItsConfiguration() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            let configuration = ServiceConfiguration(
+                scheduler: .roundRobin, flags: [.persistent], timeout: 600, netmask: .v4(mask: 0xffff_ff00))
+            try client.perform(.addService(web, configuration))
+            let services = try client.services()
+            #expect(services.count == 1)
+            let service = try #require(services.first)
+            #expect(service.key == web)
+            #expect(service.configuration.scheduler == .roundRobin)
+            #expect(service.configuration.flags.contains(.persistent))
+            #expect(service.configuration.timeout == 600)
+            #expect(service.configuration.netmask == .v4(mask: 0xffff_ff00))
+            #expect(try client.service(web) == service)
+        }
+    }
+
+    @Test func infoReportsTheKernelVersion() throws {
+        try inFreshNetworkNamespace {
+            let info = try IPVSClient().info()
+            #expect(info.version >= 0x01_02_00)
+            #expect(info.connectionTableSize > 0)
+        }
+    }
+
+    @Test func destinationsRoundTripEveryField() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            try client.perform(.addService(web, ServiceConfiguration(scheduler: .weightedRoundRobin)))
+            let natServer = DestinationKey(address: .v4(0xc0a8_0102), port: 8080)
+            let tunnelServer = DestinationKey(address: .v4(0xc0a8_0103), port: 80)
+            try client.perform(.addDestination(
+                natServer,
+                DestinationConfiguration(forwarding: .masquerading, weight: 3, upperThreshold: 100, lowerThreshold: 10),
+                service: web))
+            let gue = TunnelSettings(type: .gue, port: 6080, checksum: .checksum)
+            try client.perform(.addDestination(
+                tunnelServer, DestinationConfiguration(forwarding: .tunneling, weight: 0, tunnel: gue), service: web))
+            let destinations = try client.destinations(of: web).sorted { $0.key < $1.key }
+            #expect(destinations.map(\.key) == [natServer, tunnelServer])
+            #expect(destinations[0].configuration.forwarding == .masquerading)
+            #expect(destinations[0].configuration.weight == 3)
+            #expect(destinations[0].configuration.upperThreshold == 100)
+            #expect(destinations[0].configuration.lowerThreshold == 10)
+            #expect(destinations[1].configuration.forwarding == .tunneling)
+            #expect(destinations[1].configuration.weight == 0)
+            #expect(destinations[1].configuration.tunnel == gue)
+
+            try client.perform(.editDestination(
+                natServer, DestinationConfiguration(forwarding: .masquerading, weight: 7), service: web))
+            #expect(try client.destinations(of: web).first { $0.key == natServer }?.configuration.weight == 7)
+            try client.perform(.deleteDestination(tunnelServer, service: web))
+            #expect(try client.destinations(of: web).map(\.key) == [natServer])
+        }
+    }
+
+    @Test func kernelErrorsCarryTheirErrnoAndIpvsadmWording() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            try client.perform(.addService(web, ServiceConfiguration()))
+            let duplicate = #expect(throws: IPVSError.self) { try client.perform(.addService(web, ServiceConfiguration())) }
+            #expect(duplicate == IPVSError(.addService, code: EEXIST))
+            #expect(duplicate?.description == "Service already exists")
+
+            let missing = ServiceKey.address(.udp, .v4(0x0a00_0009), port: 53)
+            let noService = #expect(throws: IPVSError.self) { try client.perform(.deleteService(missing)) }
+            #expect(noService?.code == ESRCH)
+            #expect(noService?.description == "No such service")
+
+            let server = DestinationKey(address: .v4(0x0a00_0002), port: 80)
+            let notDefined = #expect(throws: IPVSError.self) {
+                try client.perform(.addDestination(server, DestinationConfiguration(), service: missing))
+            }
+            #expect(notDefined?.description == "Service not defined")
+
+            let noDestination = #expect(throws: IPVSError.self) {
+                try client.perform(.editDestination(server, DestinationConfiguration(), service: web))
+            }
+            #expect(noDestination?.description == "No such destination")
+
+            let unknownScheduler = #expect(throws: IPVSError.self) {
+                try client.perform(.addService(
+                    .address(.tcp, .v4(0x0a00_0001), port: 81), ServiceConfiguration(scheduler: "nosuch")))
+            }
+            #expect(unknownScheduler?.description == "Scheduler or persistence engine not found")
+
+            let getMissing = #expect(throws: IPVSError.self) { try client.service(missing) }
+            #expect(getMissing?.description == "No such service")
+        }
+    }
+
+    @Test func batchReportsEachRequestsOutcomeInOrder() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            // More requests than one sendmsg chunk, with failures in the middle and at the end.
+            var requests: [IPVSRequest] = []
+            for index in 0..<600 {
+                let key = ServiceKey.address(.tcp, .v4(0x0a01_0000 + UInt32(index)), port: 80)
+                requests.append(.addService(key, ServiceConfiguration(scheduler: .roundRobin)))
+            }
+            requests.insert(requests[10], at: 300)  // duplicate: EEXIST
+            requests.append(.deleteService(.address(.tcp, .v4(0x0b00_0001), port: 80)))  // missing: ESRCH
+            let results = client.perform(batch: requests)
+            #expect(results.count == requests.count)
+            let failures = results.enumerated().filter { $0.element != nil }
+            #expect(failures.map(\.offset) == [300, 601])
+            #expect(results[300] == IPVSError(.addService, code: EEXIST))
+            #expect(results[601] == IPVSError(.deleteService, code: ESRCH))
+            #expect(try client.services().count == 600)
+        }
+    }
+
+    @Test func batchWhoseLastRequestSucceedsAfterEarlierFailures() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            let missing = ServiceKey.address(.tcp, .v4(0x0b00_0001), port: 80)
+            let results = client.perform(batch: [
+                .deleteService(missing), .addService(web, ServiceConfiguration()), .deleteService(missing),
+                .addDestination(DestinationKey(address: .v4(0x0a00_0002), port: 80), DestinationConfiguration(), service: web),
+            ])
+            #expect(results.map { $0?.code } == [ESRCH, nil, ESRCH, nil])
+            #expect(try client.destinations(of: web).count == 1)
+        }
+    }
+
+    @Test func ipv6AndFirewallMarkServices() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            let v6 = ServiceKey.address(.udp, try #require(IPAddress(presentation: "2001:db8::1")), port: 53)
+            let mark = ServiceKey.firewallMark(6666, family: .inet6)
+            try client.perform(.addService(v6, ServiceConfiguration(netmask: .exactV6)))
+            try client.perform(.addService(
+                mark, ServiceConfiguration(flags: [.persistent], timeout: 3000, netmask: .v6(prefixLength: 64))))
+            let services = try client.services()
+            #expect(Set(services.map(\.key)) == [v6, mark])
+            #expect(services.first { $0.key == mark }?.configuration.netmask == .v6(prefixLength: 64))
+            let server = DestinationKey(address: try #require(IPAddress(presentation: "2001:db8::10")), port: 53)
+            try client.perform(.addDestination(server, DestinationConfiguration(forwarding: .masquerading), service: v6))
+            #expect(try client.destinations(of: v6).map(\.key) == [server])
+        }
+    }
+
+    @Test func timeoutsZeroAndFlush() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            try client.perform(.setTimeouts(Timeouts(tcp: 901, tcpFin: 121, udp: 301)))
+            #expect(try client.timeouts() == Timeouts(tcp: 901, tcpFin: 121, udp: 301))
+            try client.perform(.addService(web, ServiceConfiguration()))
+            try client.perform(.zero(web))
+            try client.perform(.zero(nil))
+            try client.perform(.flush)
+            #expect(try client.services().isEmpty)
+        }
+    }
+
+    @Test func syncDaemonStartsListsAndStops() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            try client.perform(.startDaemon(SyncDaemon(role: .backup, interface: "lo", syncID: 7)))
+            let daemons = try client.daemons()
+            #expect(daemons.count == 1)
+            #expect(daemons.first?.role == .backup)
+            #expect(daemons.first?.interface == "lo")
+            #expect(daemons.first?.syncID == 7)
+            let again = #expect(throws: IPVSError.self) {
+                try client.perform(.startDaemon(SyncDaemon(role: .backup, interface: "lo")))
+            }
+            #expect(again?.description == "Daemon has already run")
+            try client.perform(.stopDaemon(SyncDaemon(role: .backup)))
+            #expect(try client.daemons().isEmpty)
+            let none = #expect(throws: IPVSError.self) { try client.perform(.stopDaemon(SyncDaemon(role: .master))) }
+            #expect(none?.description == "No daemon is running")
+        }
+    }
+
+    @Test func oneClientServesManyRequests() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            for port in UInt16(1)...200 {
+                try client.perform(.addService(.address(.tcp, .v4(0x0a00_0001), port: port), ServiceConfiguration()))
+                #expect(try client.service(.address(.tcp, .v4(0x0a00_0001), port: port)).key.family == .inet)
+            }
+            #expect(try client.services().count == 200)
+        }
+    }
+}

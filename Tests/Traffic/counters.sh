@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Counters after real LVS-NAT traffic: the kernel's counts match the requests sent,
+# and ours and the reference print the same --stats, --rate and -c views.
+. "$(dirname "$0")/lib.sh" counters "$1"
+build_nat 10.81 2
+for i in 1 2; do start_http "rs$i" "rs$i" 80; start_udp "rs$i" "rs$i" 5353; done
+for i in 1 2; do wait_listen "rs$i" tcp 80; wait_listen "rs$i" udp 5353; done
+must -A -t "$VIP:80" -s rr
+must -A -u "$VIP:5353" -s rr
+for r in "${RS[@]}"; do
+  must -a -t "$VIP:80" -r "$r:80" -m
+  must -a -u "$VIP:5353" -r "$r:5353" -m
+done
+N=20
+http_requests "$WORK/tcp" "$VIP" 80 $N
+udp_requests "$WORK/udp" "$VIP" 5353 $N
+echo "counters tcp: sent $(sent_of "$WORK/tcp") answered $(answered_of "$WORK/tcp") split $(split_of "$WORK/tcp" rs1 rs2)"
+echo "counters udp: sent $(sent_of "$WORK/udp") answered $(answered_of "$WORK/udp") split $(split_of "$WORK/udp" rs1 rs2)"
+expect "counters: all $N tcp and $N udp requests answered" \
+  test "$(answered_of "$WORK/tcp") $(answered_of "$WORK/udp")" = "$N $N"
+
+ipvs -L -n --stats --exact | sed 's/^/  | /'
+# UDP: one datagram each way per request; "ping-NNNN" = 9 bytes + 28 of headers in,
+# "rsN ping-NNNN" = 13 + 28 out.
+u="UDP $VIP:5353"
+got=$(for f in 1 2 3 4 5; do stat_of "$u" - $f; done | xargs)
+expect "counters udp service: Conns InPkts OutPkts InBytes OutBytes = $got (want 20 20 20 740 820)" \
+  test "$got" = "20 20 20 740 820"
+for r in "${RS[@]}"; do
+  got=$(for f in 1 2 3; do stat_of "$u" "$r:5353" $f; done | xargs)
+  expect "counters udp $r: Conns InPkts OutPkts = $got (want 10 10 10)" test "$got" = "10 10 10"
+done
+# TCP: one connection per request; each needs at least SYN, ACK, request, FIN in
+# and SYN-ACK, reply, FIN out, and (no retransmits on veth) at most 10 each way.
+t="TCP $VIP:80"
+c=$(stat_of "$t" - 1) i=$(stat_of "$t" - 2) o=$(stat_of "$t" - 3)
+expect "counters tcp service: Conns $c = $N, InPkts $i in $((4*N))..$((10*N)), OutPkts $o in $((3*N))..$((10*N))" \
+  test "${c:-x}" = $N -a "${i:-0}" -ge $((4*N)) -a "${i:-0}" -le $((10*N)) \
+    -a "${o:-0}" -ge $((3*N)) -a "${o:-0}" -le $((10*N))
+got="$(stat_of "$t" "${RS[0]}:80" 1) $(stat_of "$t" "${RS[1]}:80" 1)"
+expect "counters tcp real servers: Conns $got (want 10 10)" test "$got" = "10 10"
+# Connection table: 20 tcp (TIME_WAIT) + 20 udp entries, one per request.
+ct=$(ipvs -L -n -c | awk '$1 == "TCP"' | wc -l) cu=$(ipvs -L -n -c | awk '$1 == "UDP"' | wc -l)
+expect "counters -c: $ct tcp and $cu udp connection entries (want $N $N)" test "$ct $cu" = "$N $N"
+
+# Ours vs reference, read back to back from the director namespace.
+expect "counters: -L -n --stats same as reference" same_view -L -n --stats
+expect "counters: -L -n --stats --exact same as reference" same_view -L -n --stats --exact
+expect "counters: -L -n --rate same as reference" same_view -L -n --rate
+expect "counters: -L -n --rate --exact same as reference" same_view -L -n --rate --exact
+expect "counters: -L -n -c same as reference" same_view -L -n -c
+expect "counters: -L -n -c --sort same as reference" same_view -L -n -c --sort
+expect "counters: -L -n --sort same as reference" same_view -L -n --sort
+expect "counters: -L -t VIP:80 -n --stats same as reference" same_view -L -t "$VIP:80" -n --stats
+expect "counters: -S -n same as reference" same_view -S -n
+# The rate estimator is non-zero right after traffic; show what both read.
+ipvs -L -n --rate | sed 's/^/  | /'

@@ -1,0 +1,211 @@
+# Shared helpers for the traffic tests; sourced by each topology script as
+#   . "$(dirname "$0")/lib.sh" TEST_NAME OUR_IPVSADM
+# Every namespace a test makes is named "tt<TEST>-<role>"; the EXIT trap kills the
+# background processes the test started (by pid, then whatever still runs inside its
+# own namespaces) and deletes those namespaces, whatever way the script ends.
+# Results go to stdout ("PASS: ..."/"FAIL: ...") and to $TRAFFIC_RESULTS, which
+# run.sh counts.
+set -u
+TEST=$1
+IPVSADM=$(readlink -f "$2")
+REF=/usr/sbin/ipvsadm
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+TT=("$PY" "$HERE/tt.py")
+PREFIX="tt$TEST"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/traffic-$TEST.XXXXXX")
+RESULTS=${TRAFFIC_RESULTS:-$WORK/results}
+NSLIST=()
+PIDS=()
+
+cleanup() {
+  local pid ns
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for ns in "${NSLIST[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for ns in "${NSLIST[@]}"; do ip netns delete "$ns" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'echo "FAIL: $TEST: interrupted"; echo "FAIL $TEST interrupted" >>"$RESULTS"; exit 130' INT TERM
+
+pass() { echo "PASS: $*"; echo "PASS $*" >>"$RESULTS"; }
+fail() { echo "FAIL: $*"; echo "FAIL $*" >>"$RESULTS"; }
+# expect NAME COMMAND...: PASS when COMMAND succeeds.
+expect() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+note() { echo "  .. $*"; }
+die() { fail "$TEST: setup: $*"; exit 1; }
+
+ns() { echo "$PREFIX-$1"; }
+nsx() { local n=$1; shift; ip netns exec "$PREFIX-$n" "$@"; }
+ns_add() {
+  local n
+  for n in "$@"; do
+    ip netns add "$PREFIX-$n" || die "ip netns add $n"
+    NSLIST+=("$PREFIX-$n")
+    ip -n "$PREFIX-$n" link set lo up
+  done
+}
+# veth NS1 IF1 NS2 IF2: a veth pair between two of our namespaces, both ends up.
+veth() {
+  ip link add "$2" netns "$PREFIX-$1" type veth peer name "$4" netns "$PREFIX-$3" \
+    || die "veth $1:$2 - $3:$4"
+  ip -n "$PREFIX-$1" link set "$2" up
+  ip -n "$PREFIX-$3" link set "$4" up
+}
+# ipvs ARGS...: our ipvsadm in the director namespace; ref ARGS...: the reference.
+ipvs() { nsx dir "$IPVSADM" "$@"; }
+ref() { nsx dir "$REF" "$@"; }
+# must ARGS...: our ipvsadm, and the setup fails if it does.
+must() { ipvs "$@" || die "ipvsadm $* failed (exit $?)"; }
+
+# start_http NS NAME PORT...: busybox httpd serving /id = NAME (HTTP/1.0, one
+# connection per request; python3 -m http.server takes ~8 s to start in the guest).
+start_http() {
+  local n=$1 name=$2 port; shift 2
+  mkdir -p "$WORK/www-$name"
+  echo "$name" >"$WORK/www-$name/id"
+  for port in "$@"; do
+    nsx "$n" busybox httpd -f -p "0.0.0.0:$port" -h "$WORK/www-$name" >/dev/null 2>&1 &
+    PIDS+=($!)
+  done
+}
+# start_udp NS NAME PORT: UDP echo answering "NAME payload".
+start_udp() {
+  nsx "$1" "${TT[@]}" udp-server "$2" "$3" >/dev/null 2>&1 &
+  PIDS+=($!)
+}
+# wait_listen NS tcp|udp PORT...: until each port is bound (at most 20 s).
+wait_listen() {
+  local n=$1 proto=$2 port i flag=-Hltn; shift 2
+  [ "$proto" = udp ] && flag=-Hlun
+  for port in "$@"; do
+    for i in $(seq 200); do
+      nsx "$n" ss $flag "sport = :$port" 2>/dev/null | grep -q . && continue 2
+      sleep 0.1
+    done
+    die "no $proto listener on $n:$port"
+  done
+}
+
+# http_requests OUTFILE HOST PORTS COUNT [tt.py options]: from the client namespace.
+http_requests() {
+  local out=$1; shift
+  timeout 90 ip netns exec "$PREFIX-cl" "${TT[@]}" http-client "$@" >"$out" 2>"$out.err"
+}
+udp_requests() {
+  local out=$1; shift
+  timeout 90 ip netns exec "$PREFIX-cl" "${TT[@]}" udp-client "$@" >"$out" 2>"$out.err"
+}
+# Summaries of a client output file (lines "INDEX PORT NAME|FAIL ...").
+sent_of() { wc -l <"$1" | tr -d ' '; }
+answered_of() { awk '$3 != "FAIL"' "$1" | wc -l | tr -d ' '; }
+count_of() { awk -v n="$2" '$3 == n' "$1" | wc -l | tr -d ' '; }
+# split_of FILE NAME...: "rs1=10 rs2=10".
+split_of() {
+  local f=$1 name out=""; shift
+  for name in "$@"; do out="$out $name=$(count_of "$f" "$name")"; done
+  echo "${out# }"
+}
+
+# stat_of SERVICE [REAL] FIELD: from ours `-L -n --stats --exact`; SERVICE as
+# "TCP 10.0.0.1:80" / "FWM 7", REAL as "10.0.0.2:80" or "-" for the service line;
+# FIELD 1..5 = Conns InPkts OutPkts InBytes OutBytes.
+stat_of() {
+  ipvs -L -n --stats --exact | awk -v svc="$1" -v rs="$2" -v f="$3" '
+    /^(TCP|UDP|SCTP|FWM)/ { cur = $1 " " $2; if (cur == svc && rs == "-") print $(2 + f) }
+    /->/ { if (cur == svc && $2 == rs) print $(2 + f) }'
+}
+
+# same_view ARGS...: ours and the reference print the same for `ipvsadm ARGS`,
+# read back to back in the director namespace, retried while counters/timers tick.
+same_view() {
+  local i
+  for i in 1 2 3 4 5 6 7 8; do
+    ipvs "$@" >"$WORK/view.ours" 2>&1; echo "exit $?" >>"$WORK/view.ours"
+    ref "$@" >"$WORK/view.ref" 2>&1; echo "exit $?" >>"$WORK/view.ref"
+    cmp -s "$WORK/view.ours" "$WORK/view.ref" && return 0
+    ref "$@" >"$WORK/view.ref" 2>&1; echo "exit $?" >>"$WORK/view.ref"
+    ipvs "$@" >"$WORK/view.ours" 2>&1; echo "exit $?" >>"$WORK/view.ours"
+    cmp -s "$WORK/view.ours" "$WORK/view.ref" && return 0
+    sleep 0.3
+  done
+  echo "  ipvsadm $* differs (reference vs ours):"
+  diff "$WORK/view.ref" "$WORK/view.ours" | head -20 | sed 's/^/    /'
+  return 1
+}
+
+# The two topologies. Addresses are private and live only in our namespaces.
+# build_nat NET N: client cl (NET.1.2) -- director dir (NET.1.1, VIP NET.1.100) with
+# bridge br0 NET.2.1 -- real servers rs1..rsN (NET.2.1i, default via director).
+build_nat() {
+  local net=$1 n=$2 i
+  VIP=$net.1.100 CLIENT=$net.1.2
+  ns_add cl dir
+  veth cl eth0 dir c0
+  ip -n "$(ns cl)" addr add "$CLIENT/24" dev eth0
+  ip -n "$(ns dir)" addr add "$net.1.1/24" dev c0
+  ip -n "$(ns dir)" addr add "$VIP/32" dev c0
+  ip -n "$(ns dir)" link add br0 type bridge
+  ip -n "$(ns dir)" link set br0 up
+  ip -n "$(ns dir)" addr add "$net.2.1/24" dev br0
+  nsx dir sysctl -qw net.ipv4.ip_forward=1
+  RS=()
+  for i in $(seq "$n"); do
+    ns_add "rs$i"
+    veth "rs$i" eth0 dir "r$i"
+    ip -n "$(ns dir)" link set "r$i" master br0
+    ip -n "$(ns "rs$i")" addr add "$net.2.1$i/24" dev eth0
+    ip -n "$(ns "rs$i")" route add default via "$net.2.1"
+    RS+=("$net.2.1$i")
+  done
+}
+# build_routed NET N SAME_LAN: client cl (NET.1.2) -- router rt (NET.1.1; bridge br0
+# NET.2.1) -- director dir (NET.2.2, VIP NET.2.100) on br0. Real servers rs1..rsN on
+# br0 too when SAME_LAN=1 (NET.2.1i), else on a second bridge br1 NET.3.1 (NET.3.1i);
+# their default route is the router, never the director. The director does not forward.
+build_routed() {
+  local net=$1 n=$2 same=$3 i lan
+  VIP=$net.2.100 CLIENT=$net.1.2
+  ns_add cl rt dir
+  veth cl eth0 rt c0
+  ip -n "$(ns cl)" addr add "$CLIENT/24" dev eth0
+  ip -n "$(ns cl)" route add default via "$net.1.1"
+  ip -n "$(ns rt)" addr add "$net.1.1/24" dev c0
+  ip -n "$(ns rt)" link add br0 type bridge
+  ip -n "$(ns rt)" link set br0 up
+  ip -n "$(ns rt)" addr add "$net.2.1/24" dev br0
+  nsx rt sysctl -qw net.ipv4.ip_forward=1
+  veth dir eth0 rt d0
+  ip -n "$(ns rt)" link set d0 master br0
+  ip -n "$(ns dir)" addr add "$net.2.2/24" dev eth0
+  ip -n "$(ns dir)" addr add "$VIP/32" dev eth0
+  ip -n "$(ns dir)" route add default via "$net.2.1"
+  nsx dir sysctl -qw net.ipv4.ip_forward=0
+  lan=2
+  if [ "$same" != 1 ]; then
+    lan=3
+    ip -n "$(ns rt)" link add br1 type bridge
+    ip -n "$(ns rt)" link set br1 up
+    ip -n "$(ns rt)" addr add "$net.3.1/24" dev br1
+  fi
+  RS=()
+  for i in $(seq "$n"); do
+    ns_add "rs$i"
+    veth "rs$i" eth0 rt "r$i"
+    if [ "$same" = 1 ]; then ip -n "$(ns rt)" link set "r$i" master br0
+    else ip -n "$(ns rt)" link set "r$i" master br1; fi
+    ip -n "$(ns "rs$i")" addr add "$net.$lan.1$i/24" dev eth0
+    ip -n "$(ns "rs$i")" route add default via "$net.$lan.1"
+    RS+=("$net.$lan.1$i")
+  done
+}
+# rs_arp_quiet NS: the VIP on a real server must not be announced or answered for.
+rs_arp_quiet() {
+  nsx "$1" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+    net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+}

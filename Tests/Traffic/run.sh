@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Kernel end-to-end traffic tests: real LVS clusters (NAT, DR, TUN, schedulers,
+# counters, losing a real server) in network namespaces, the director configured only
+# with the ipvsadm under test. Run inside the test VM as root.
+# Usage: run.sh OUR_IPVSADM [TEST...]   (tests: nat dr tun sched counters failover)
+# Ends with "traffic: N passed, M failed"; exits non-zero on any failure.
+set -u
+[ $# -ge 1 ] || { echo "usage: run.sh OUR_IPVSADM [TEST...]" >&2; exit 2; }
+ours=$(readlink -f "$1"); shift
+here=$(cd "$(dirname "$0")" && pwd)
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(nat dr tun sched counters failover)
+[ -x "$ours" ] || { echo "run.sh: $ours is not executable" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (inside the VM)" >&2; exit 2; }
+for m in ip_vs ip_vs_rr ip_vs_wrr ipip; do modprobe "$m" 2>/dev/null; done
+results=$(mktemp -d "${TMPDIR:-/tmp}/traffic-results.XXXXXX")
+passed=0 failed=0
+start=$SECONDS
+for t in "${tests[@]}"; do
+  echo "=== $t"
+  t0=$SECONDS
+  : >"$results/$t"
+  TRAFFIC_RESULTS="$results/$t" timeout -k 10 180 bash "$here/$t.sh" "$ours"
+  rc=$?
+  p=$(grep -c '^PASS' "$results/$t") f=$(grep -c '^FAIL' "$results/$t")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "FAIL: $t exited with status $rc"; f=1
+  fi
+  # Safety net when a test was killed before its own trap ran: its namespaces only.
+  for n in $(ip netns list | awk '{print $1}' | grep "^tt$t-"); do ip netns delete "$n"; done
+  echo "=== $t: $p passed, $f failed ($((SECONDS - t0)) s)"
+  passed=$((passed + p)) failed=$((failed + f))
+done
+rm -rf "$results"
+echo "traffic: total time $((SECONDS - start)) s"
+echo "traffic: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""Small traffic helpers for the LVS end-to-end tests (run inside test namespaces).
+
+  tt.py udp-server NAME PORT
+      UDP echo: answers every datagram with "NAME <payload>".
+  tt.py http-client HOST PORTS COUNT [--delay S] [--timeout S] [--deadline S]
+      COUNT sequential HTTP/1.0 GETs of /id, each on a new TCP connection
+      (Connection: close). PORTS is a comma list used in turn.
+      Prints one line per request: "INDEX PORT NAME" or "INDEX PORT FAIL reason".
+  tt.py udp-client HOST PORT COUNT [--timeout S] [--deadline S]
+      COUNT datagrams "ping-NNNN", each from a new socket (new source port).
+      Prints "INDEX PORT NAME" or "INDEX PORT FAIL reason".
+Every call is bounded by --timeout per request and --deadline overall.
+"""
+import socket
+import sys
+import time
+
+
+def options(args):
+    opts = {"--delay": 0.0, "--timeout": 3.0, "--deadline": 60.0}
+    rest = []
+    i = 0
+    while i < len(args):
+        if args[i] in opts:
+            opts[args[i]] = float(args[i + 1])
+            i += 2
+        else:
+            rest.append(args[i])
+            i += 1
+    return rest, opts
+
+
+def udp_server(name, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(port)))
+    while True:
+        data, peer = s.recvfrom(2048)
+        s.sendto(name.encode() + b" " + data, peer)
+
+
+def http_client(host, ports, count, opts):
+    ports = [int(p) for p in ports.split(",")]
+    end = time.monotonic() + opts["--deadline"]
+    for i in range(1, int(count) + 1):
+        port = ports[(i - 1) % len(ports)]
+        if time.monotonic() > end:
+            print(f"{i} {port} FAIL deadline", flush=True)
+            continue
+        # Raw HTTP/1.0 over a fresh socket (http.client imports far too much for
+        # the emulated guest); the server closes after the reply.
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(opts["--timeout"])
+        try:
+            s.connect((host, port))
+            s.sendall(b"GET /id HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n" % host.encode())
+            reply = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+            head, _, body = reply.partition(b"\r\n\r\n")
+            status = head.split(b" ", 2)[1:2]
+            body = body.decode(errors="replace").strip()
+            if status != [b"200"] or not body:
+                print(f"{i} {port} FAIL status-{status}", flush=True)
+            else:
+                print(f"{i} {port} {body}", flush=True)
+        except Exception as e:  # noqa: BLE001 - any failure is reported, not fatal
+            print(f"{i} {port} FAIL {type(e).__name__}", flush=True)
+        finally:
+            s.close()
+        if opts["--delay"]:
+            time.sleep(opts["--delay"])
+
+
+def udp_client(host, port, count, opts):
+    end = time.monotonic() + opts["--deadline"]
+    for i in range(1, int(count) + 1):
+        if time.monotonic() > end:
+            print(f"{i} {port} FAIL deadline", flush=True)
+            continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(opts["--timeout"])
+        try:
+            s.connect((host, int(port)))
+            s.send(b"ping-%04d" % i)
+            data = s.recv(2048).decode(errors="replace").split()
+            print(f"{i} {port} {data[0] if data else 'FAIL empty'}", flush=True)
+        except Exception as e:  # noqa: BLE001
+            print(f"{i} {port} FAIL {type(e).__name__}", flush=True)
+        finally:
+            s.close()
+
+
+def main():
+    args, opts = options(sys.argv[1:])
+    cmd = args[0]
+    if cmd == "udp-server":
+        udp_server(args[1], args[2])
+    elif cmd == "http-client":
+        http_client(args[1], args[2], args[3], opts)
+    elif cmd == "udp-client":
+        udp_client(args[1], args[2], args[3], opts)
+    else:
+        sys.exit(f"tt.py: unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    main()
