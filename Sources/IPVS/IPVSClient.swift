@@ -120,6 +120,12 @@ public final class IPVSClient: IPVSControl {
         return destinations
     }
 
+    /// From /proc/net/ip_vs, which lists the table of this process's network namespace,
+    /// the same one as the netlink socket's.
+    public func destinationSummaries() -> [ServiceKey: [Destination]]? {
+        TableListing.read()
+    }
+
     public func timeouts() throws(IPVSError) -> Timeouts {
         var timeouts = Timeouts(tcp: 0, tcpFin: 0, udp: 0)
         try request(command: IPVS_CMD_GET_CONFIG, operation: .getTimeouts, dump: false, encode: { _ in }) { header in

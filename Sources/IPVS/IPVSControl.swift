@@ -45,9 +45,15 @@ public protocol IPVSControl: AnyObject {
     /// Performs requests in order, each independently of the others' failures,
     /// and returns each one's error (nil for success) in the same order.
     func perform(batch requests: [IPVSRequest]) -> [IPVSError?]
+    /// Every service's real servers with just address, port, forwarding method, weight and
+    /// connection counts, in one cheap read where the table offers one (see `TableListing`);
+    /// nil where it does not. Services missing from the result need `destinations(of:)`.
+    func destinationSummaries() -> [ServiceKey: [Destination]]?
 }
 
 extension IPVSControl {
+    public func destinationSummaries() -> [ServiceKey: [Destination]]? { nil }
+
     public func perform(batch requests: [IPVSRequest]) -> [IPVSError?] {
         requests.map { (request) -> IPVSError? in
             do throws(IPVSError) {

@@ -156,7 +156,8 @@ public final class AdminSession {
                 errors.write("\(error)\n")
                 throw Exit(status: 1)
             }
-            var text = formatter.title
+            output.write(formatter.title)
+            var text = ""
             formatter.write(service, try destinations(of: service.key), to: &text)
             output.write(text)
         case .connections:
@@ -181,9 +182,23 @@ public final class AdminSession {
             throw Exit(status: 1)
         }
         if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
+        // The default view needs nothing the kernel's text listing lacks: one read then
+        // replaces a netlink dump per service.
+        let summaries = formatter.needsOnlyDestinationSummaries ? control.destinationSummaries() : nil
         var text = formatter.title
         for service in services {
-            formatter.write(service, try destinations(of: service.key), to: &text)
+            let serviceDestinations: [Destination]
+            if let summary = summaries?[service.key] {
+                serviceDestinations = summary
+            } else {
+                do {
+                    serviceDestinations = try destinations(of: service.key)
+                } catch {
+                    output.write(text)  // ipvsadm has printed everything up to the failing service
+                    throw error
+                }
+            }
+            formatter.write(service, serviceDestinations, to: &text)
             if text.utf8.count >= 1 << 16 {
                 output.write(text)
                 text = ""
@@ -261,6 +276,8 @@ public final class AdminSession {
 
 /// Splits restore input as ipvsadm does: lines of words separated by spaces, tabs or
 /// carriage returns; a word "ipvsadm" anywhere is dropped; lines left empty are skipped.
+/// Like ipvsadm's reader, a last line without a newline is lost if it ends in two or
+/// more blanks (the reader meets the end of input while skipping them).
 enum RestoreInput {
     static func lines(_ input: [UInt8]) -> [[String]] {
         var lines: [[String]] = []
@@ -285,7 +302,8 @@ enum RestoreInput {
             }
         }
         endWord()
-        if !words.isEmpty { lines.append(words) }
+        let blank: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")]
+        if !words.isEmpty && input.reversed().prefix(while: blank.contains).count < 2 { lines.append(words) }
         return lines
     }
 }

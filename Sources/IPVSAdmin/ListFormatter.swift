@@ -9,12 +9,21 @@ struct ListFormatter {
     /// `-S`: rules that `-R` reads back, instead of the table.
     let rules: Bool
 
+    /// Reverse lookups repeat for every real server on the same host: ask once per run.
+    private let names = NameCache()
+
     init(options: ListOptions, rules: Bool = false) {
         self.options = options
         self.rules = rules
     }
 
     private var numeric: Bool { options.contains(.numeric) }
+
+    /// True for the views that show of a real server only its address, port, forwarding
+    /// method, weight and connection counts.
+    var needsOnlyDestinationSummaries: Bool {
+        !rules && options.isDisjoint(with: [.stats, .rate, .thresholds, .persistentConnections, .tunnelInfo])
+    }
 
     static func versionLine(_ info: IPVSInfo) -> String {
         "IP Virtual Server version \(info.versionString) (size=\(info.connectionTableSize))\n"
@@ -184,8 +193,8 @@ struct ListFormatter {
 
     /// "host:port", names resolved unless numeric; IPv6 in brackets. ipvsadm caps it at 59 bytes.
     func addressPort(_ address: IPAddress, _ port: UInt16, protocol proto: IPProtocol) -> String {
-        let host = numeric ? address.description : (NameService.hostName(address) ?? address.description)
-        let service = numeric ? String(port) : (NameService.serviceName(port: port, protocol: proto) ?? String(port))
+        let host = numeric ? address.description : names.host(address)
+        let service = numeric ? String(port) : names.service(port, proto)
         let text = address.family == .inet ? "\(host):\(service)" : "[\(host)]:\(service)"
         return text.utf8.count > 59 ? String(decoding: text.utf8.prefix(59), as: UTF8.self) : text
     }
@@ -271,6 +280,27 @@ struct ListFormatter {
         case ..<100_000_000_000_000: return String(value / 1_000_000_000).padded(-8) + "G"
         default: return String(value / 1_000_000_000_000).padded(-8) + "T"
         }
+    }
+}
+
+/// Names of addresses and ports, each looked up once.
+private final class NameCache {
+    private var hosts: [IPAddress: String] = [:]
+    private var services: [UInt32: String] = [:]
+
+    func host(_ address: IPAddress) -> String {
+        if let known = hosts[address] { return known }
+        let name = NameService.hostName(address) ?? address.description
+        hosts[address] = name
+        return name
+    }
+
+    func service(_ port: UInt16, _ proto: IPProtocol) -> String {
+        let key = UInt32(proto.rawValue) << 16 | UInt32(port)
+        if let known = services[key] { return known }
+        let name = NameService.serviceName(port: port, protocol: proto) ?? String(port)
+        services[key] = name
+        return name
     }
 }
 

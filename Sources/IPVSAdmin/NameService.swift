@@ -8,7 +8,8 @@ import Musl
 
 /// Number and name conversions done exactly as ipvsadm does them, through the C library
 /// (strtol, inet_aton, the hosts and services databases), so that inputs like "0x1f",
-/// "127.1" or "http" and outputs without `-n` match the reference.
+/// "127.1" or "http" and outputs without `-n` match the reference. The lookups use the
+/// reentrant (_r) calls, which answer the same and are safe on any thread.
 enum NameService {
     /// strtol in base 10 accepting the whole string, then a range check; nil otherwise.
     static func integer(_ text: String, in range: ClosedRange<Int>) -> Int? {
@@ -41,37 +42,83 @@ enum NameService {
 
     /// IPv4 address of a host name (gethostbyname: hosts file, then DNS), first address only.
     static func ipv4(host name: String) -> UInt32? {
-        guard let entry = gethostbyname(name), entry.pointee.h_addrtype == AF_INET,
-            entry.pointee.h_length == 4, let list = entry.pointee.h_addr_list, let first = list[0]
-        else { return nil }
-        return UInt32(bigEndian: UnsafeRawPointer(first).loadUnaligned(as: UInt32.self))
+        withHostEntry({ entry, buffer, result, error in
+            gethostbyname_r(name, &entry, buffer.baseAddress, buffer.count, &result, &error)
+        }) { entry in
+            guard entry.h_addrtype == AF_INET, entry.h_length == 4, let list = entry.h_addr_list, let first = list[0]
+            else { return nil }
+            return UInt32(bigEndian: UnsafeRawPointer(first).loadUnaligned(as: UInt32.self))
+        }
     }
 
     /// Port of a service name for a protocol (getservbyname).
     static func port(service name: String, protocol proto: IPProtocol) -> UInt16? {
-        guard let protocolName = protocolDatabaseName(proto), let entry = getservbyname(name, protocolName) else {
-            return nil
-        }
-        return UInt16(bigEndian: UInt16(truncatingIfNeeded: entry.pointee.s_port))
+        guard let protocolName = protocolDatabaseName(proto) else { return nil }
+        return withServiceEntry({ entry, buffer, result in
+            getservbyname_r(name, protocolName, &entry, buffer.baseAddress, buffer.count, &result)
+        }) { entry in UInt16(bigEndian: UInt16(truncatingIfNeeded: entry.s_port)) }
     }
 
     /// Service name of a port (getservbyport), nil when unnamed.
     static func serviceName(port: UInt16, protocol proto: IPProtocol) -> String? {
-        guard let protocolName = protocolDatabaseName(proto),
-            let entry = getservbyport(Int32(port.bigEndian), protocolName)
-        else { return nil }
-        return String(cString: entry.pointee.s_name)
+        guard let protocolName = protocolDatabaseName(proto) else { return nil }
+        return withServiceEntry({ entry, buffer, result in
+            getservbyport_r(Int32(port.bigEndian), protocolName, &entry, buffer.baseAddress, buffer.count, &result)
+        }) { entry in String(cString: entry.s_name) }
     }
 
     /// Host name of an address (gethostbyaddr), nil when unknown.
     static func hostName(_ address: IPAddress) -> String? {
         let bytes = address.kernelBytes
-        let length = address.family == .inet ? 4 : 16
-        let entry = bytes.withUnsafeBytes {
-            gethostbyaddr($0.baseAddress, socklen_t(length), Int32(address.family.rawValue))
+        let length = socklen_t(address.family == .inet ? 4 : 16)
+        return withHostEntry({ entry, buffer, result, error in
+            bytes.withUnsafeBytes {
+                gethostbyaddr_r($0.baseAddress, length, Int32(address.family.rawValue), &entry,
+                                buffer.baseAddress, buffer.count, &result, &error)
+            }
+        }) { entry in entry.h_name.map { String(cString: $0) } }
+    }
+
+    // The reentrant lookups: thread-safe, and they fail with ERANGE when the buffer is small.
+    private static func withHostEntry<T>(
+        _ lookup: (inout hostent, UnsafeMutableBufferPointer<CChar>, inout UnsafeMutablePointer<hostent>?, inout Int32) -> Int32,
+        _ read: (hostent) -> T?
+    ) -> T? {
+        var size = 1024
+        while size <= 1 << 20 {
+            var entry = hostent()
+            var result: UnsafeMutablePointer<hostent>?
+            var error: Int32 = 0
+            let outcome: T?? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
+                let status = lookup(&entry, buffer, &result, &error)
+                if status == ERANGE { return .none }
+                guard status == 0, result != nil else { return .some(nil) }
+                return .some(read(entry))
+            }
+            if let outcome { return outcome }
+            size *= 4
         }
-        guard let entry, let name = entry.pointee.h_name else { return nil }
-        return String(cString: name)
+        return nil
+    }
+
+    private static func withServiceEntry<T>(
+        _ lookup: (inout servent, UnsafeMutableBufferPointer<CChar>, inout UnsafeMutablePointer<servent>?) -> Int32,
+        _ read: (servent) -> T?
+    ) -> T? {
+        var size = 1024
+        while size <= 1 << 20 {
+            var entry = servent()
+            var result: UnsafeMutablePointer<servent>?
+            let outcome: T?? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
+                let status = lookup(&entry, buffer, &result)
+                if status == ERANGE { return .none }
+                guard status == 0, result != nil else { return .some(nil) }
+                return .some(read(entry))
+            }
+            if let outcome { return outcome }
+            size *= 4
+        }
+        return nil
     }
 
     private static func protocolDatabaseName(_ proto: IPProtocol) -> String? {

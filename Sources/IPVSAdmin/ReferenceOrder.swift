@@ -19,9 +19,10 @@ enum ReferenceOrder {
         Int32(bitPattern: a &- b)
     }
 
+    /// The address as ipvsadm's 16-byte union holds it: an IPv4 address is the first word.
     private static func words(_ address: IPAddress) -> [UInt32] {
         switch address {
-        case .v4(let value): return [value]
+        case .v4(let value): return [value, 0, 0, 0]
         case .v6(let high, let low):
             return [UInt32(high >> 32), UInt32(truncatingIfNeeded: high), UInt32(low >> 32), UInt32(truncatingIfNeeded: low)]
         }
@@ -30,7 +31,8 @@ enum ReferenceOrder {
     private static func compareAddresses(_ a: IPAddress, _ b: IPAddress, then portA: UInt16, _ portB: UInt16) -> Int32 {
         let left = words(a)
         let right = words(b)
-        for index in 0..<min(left.count, right.count) {
+        // How many words count is decided by the first address's family, as in ipvsadm.
+        for index in 0..<(a.family == .inet6 ? 4 : 1) {
             let difference = wrappingDifference(left[index], right[index])
             if difference != 0 { return difference }
         }

@@ -10,12 +10,18 @@ final class FakeIPVS: IPVSControl {
     }
 
     private(set) var entries: [Entry] = []
+    /// Where each service is in `entries`.
+    private var positions: [ServiceKey: Int] = [:]
     private(set) var currentTimeouts = Timeouts(tcp: 900, tcpFin: 120, udp: 300)
     private(set) var running: [SyncDaemon] = []
     /// Every request performed, in order (failed ones included).
     private(set) var requests: [IPVSRequest] = []
     /// When set, every request fails with this errno (e.g. EPERM for a non-root user).
     var failEverythingWith: Int32?
+    /// When set, `destinationSummaries()` answers as the kernel's text listing
+    /// (/proc/net/ip_vs) would: only address, port, forwarding method, weight and
+    /// connection counts; fwmark services without their family; ambiguous ones left out.
+    var offersSummaries = false
 
     var tableInfo: IPVSInfo
 
@@ -79,6 +85,27 @@ final class FakeIPVS: IPVSControl {
         return running
     }
 
+    func destinationSummaries() -> [ServiceKey: [Destination]]? {
+        guard offersSummaries, failEverythingWith == nil else { return nil }
+        var table: [ServiceKey: [Destination]] = [:]
+        var ambiguous: Set<ServiceKey> = []
+        for entry in entries {
+            var key = entry.service.key
+            if case .firewallMark(let mark, _) = key { key = .firewallMark(mark, family: .inet) }
+            if table[key] != nil { ambiguous.insert(key) }
+            table[key] = entry.destinations.map { destination in
+                Destination(
+                    key: destination.key,
+                    configuration: DestinationConfiguration(
+                        forwarding: destination.configuration.forwarding, weight: destination.configuration.weight),
+                    connections: ConnectionCounts(
+                        active: destination.connections.active, inactive: destination.connections.inactive))
+            }
+        }
+        for key in ambiguous { table[key] = nil }
+        return table
+    }
+
     func perform(_ request: IPVSRequest) throws(IPVSError) {
         requests.append(request)
         let operation = request.operation
@@ -89,6 +116,7 @@ final class FakeIPVS: IPVSControl {
         case .addService(let key, let configuration):
             guard index(of: key) == nil else { throw fail(EEXIST) }
             try check(configuration, operation)
+            positions[key] = entries.count
             entries.append(Entry(service: Service(key: key, configuration: stored(configuration))))
         case .editService(let key, let configuration):
             guard let index = index(of: key) else { throw fail(ESRCH) }
@@ -97,6 +125,7 @@ final class FakeIPVS: IPVSControl {
         case .deleteService(let key):
             guard let index = index(of: key) else { throw fail(ESRCH) }
             entries.remove(at: index)
+            reindex()
         case .zero(let key):
             if let key {
                 guard let index = index(of: key) else { throw fail(ESRCH) }
@@ -106,6 +135,7 @@ final class FakeIPVS: IPVSControl {
             }
         case .flush:
             entries.removeAll()
+            reindex()
         case .addDestination(let destination, let configuration, let service):
             guard let index = index(of: service) else { throw fail(ESRCH) }
             guard destinationIndex(destination, in: index) == nil else { throw fail(EEXIST) }
@@ -142,7 +172,11 @@ final class FakeIPVS: IPVSControl {
     // MARK: Helpers
 
     private func index(of key: ServiceKey) -> Int? {
-        entries.firstIndex { $0.service.key == key }
+        positions[key]
+    }
+
+    private func reindex() {
+        positions = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.service.key, $0) })
     }
 
     private func destinationIndex(_ key: DestinationKey, in index: Int) -> Int? {

@@ -198,6 +198,18 @@ struct GoldenTests {
         #expect(actual == expected, "\(name): first difference \(firstDifference(actual, expected))")
     }
 
+    /// The same transcripts when the table also offers its cheap text listing of real
+    /// servers (what the default view may use instead of one request per service).
+    @Test(arguments: scenarios)
+    func transcriptWithTheTextListing(_ name: String) throws {
+        let scenario = try Golden.text("\(name).scenario")
+        let expected = try Golden.text("\(name).expected")
+        var runner = ScenarioRunner()
+        runner.fake.offersSummaries = true
+        let actual = runner.run(scenario)
+        #expect(actual == expected, "\(name): first difference \(firstDifference(actual, expected))")
+    }
+
     /// Every scenario in the folder is listed above, so none is silently skipped.
     @Test func everyScenarioIsListed() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Golden.directory.path)

@@ -55,10 +55,8 @@ struct RestoreInputTests {
     /// skipping the blanks after a word's one delimiter, drops the whole line: a last line
     /// with no newline that ends in two or more blanks is not run.
     @Test func aLastLineEndingInSeveralBlanksWithoutNewlineIsDropped() {
-        withKnownIssue("RestoreInput keeps a final unterminated line that ends in 2+ blanks; ipvsadm 1.31 drops it") {
-            #expect(Self.lines("-C\n-A -t 10.0.0.2:80 \t") == [["-C"]])
-            #expect(Self.lines("-C\n-Z\r\r") == [["-C"]])
-        }
+        #expect(Self.lines("-C\n-A -t 10.0.0.2:80 \t") == [["-C"]])
+        #expect(Self.lines("-C\n-Z\r\r") == [["-C"]])
         // One blank after the last word is consumed with it: the line is kept.
         #expect(Self.lines("-C\n-Z\r") == [["-C"], ["-Z"]])
     }

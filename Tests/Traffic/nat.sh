@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# LVS-NAT (-m): the director forwards and rewrites; the real servers' default route
-# is the director, so replies come back through it (OutPkts counted there).
+# LVS-NAT (-m): the director forwards (ip_forward=1) and rewrites; the real servers'
+# default route is the director, so replies come back through it. Then the counters:
+# the kernel's counts match the requests sent, and ours and the reference print the
+# same --stats, --rate and -c views of them.
 . "$(dirname "$0")/lib.sh" nat "$1"
 build_nat 10.77 2
 for i in 1 2; do start_http "rs$i" "rs$i" 80; start_udp "rs$i" "rs$i" 5353; done
@@ -22,9 +24,42 @@ expect "LVS-NAT tcp: all $N answered, 10/10" \
   test "$(answered_of "$WORK/tcp") $(split_of "$WORK/tcp" rs1 rs2)" = "$N rs1=10 rs2=10"
 expect "LVS-NAT udp: all $N answered, 10/10" \
   test "$(answered_of "$WORK/udp") $(split_of "$WORK/udp" rs1 rs2)" = "$N rs1=10 rs2=10"
-# Replies went back through the director: it counted them.
-out=$(stat_of "TCP $VIP:80" - 3) udpout=$(stat_of "UDP $VIP:5353" - 3)
-echo "LVS-NAT director OutPkts: tcp $out udp $udpout"
-expect "LVS-NAT replies pass the director (OutPkts tcp $out >= $N, udp $udpout = $N)" \
-  test "${out:-0}" -ge $N -a "${udpout:-x}" = $N
-expect "LVS-NAT -L -n same as reference" same_view -L -n
+
+# ---- Counters (read with ours: `-L -n --stats --exact`).
+ipvs -L -n --stats --exact | sed 's/^/  | /'
+# UDP: one datagram each way per request; "ping-NNNN" = 9 bytes + 28 of headers in,
+# "rsN ping-NNNN" = 13 + 28 out. OutPkts > 0 also shows replies pass the director.
+u="UDP $VIP:5353"
+got=$(for f in 1 2 3 4 5; do stat_of "$u" - $f; done | xargs)
+expect "counters udp service: Conns InPkts OutPkts InBytes OutBytes = $got (want 20 20 20 740 820)" \
+  test "$got" = "20 20 20 740 820"
+for r in "${RS[@]}"; do
+  got=$(for f in 1 2 3; do stat_of "$u" "$r:5353" $f; done | xargs)
+  expect "counters udp $r: Conns InPkts OutPkts = $got (want 10 10 10)" test "$got" = "10 10 10"
+done
+# TCP: one connection per request; each needs at least SYN, ACK, request, FIN in
+# and SYN-ACK, reply, FIN out, and (no loss on veth) at most 10 each way.
+t="TCP $VIP:80"
+c=$(stat_of "$t" - 1) i=$(stat_of "$t" - 2) o=$(stat_of "$t" - 3)
+expect "counters tcp service: Conns $c = $N, InPkts $i in $((4*N))..$((10*N)), OutPkts $o in $((3*N))..$((10*N))" \
+  test "${c:-x}" = $N -a "${i:-0}" -ge $((4*N)) -a "${i:-0}" -le $((10*N)) \
+    -a "${o:-0}" -ge $((3*N)) -a "${o:-0}" -le $((10*N))
+got="$(stat_of "$t" "${RS[0]}:80" 1) $(stat_of "$t" "${RS[1]}:80" 1)"
+expect "counters tcp real servers: Conns $got (want 10 10)" test "$got" = "10 10"
+# Connection table: one entry per request, 20 tcp (TIME_WAIT) + 20 udp.
+ipvs -L -n -c >"$WORK/conns"
+ct=$(awk '$1 == "TCP"' "$WORK/conns" | wc -l) cu=$(awk '$1 == "UDP"' "$WORK/conns" | wc -l)
+expect "counters -c: $ct tcp and $cu udp connection entries (want $N $N)" test "$ct $cu" = "$N $N"
+
+# ---- Ours vs reference, read back to back from the director namespace.
+expect "counters: -L -n --stats same as reference" same_view -L -n --stats
+expect "counters: -L -n --stats --exact same as reference" same_view -L -n --stats --exact
+expect "counters: -L -n --rate same as reference" same_view -L -n --rate
+expect "counters: -L -n --rate --exact same as reference" same_view -L -n --rate --exact
+expect "counters: -L -u VIP:5353 -n --stats same as reference" same_view -L -u "$VIP:5353" -n --stats
+expect "counters: -L -n -c same as reference" same_conns -L -n -c
+expect "counters: -L -n -c --sort same as reference" same_conns -L -n -c --sort
+expect "counters: -L -n --sort same as reference" same_view -L -n --sort
+expect "counters: -S -n same as reference" same_view -S -n
+# The rate estimator (2 s ticks) after the traffic, as ours reads it.
+ipvs -L -n --rate | sed 's/^/  | /'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Schedulers through LVS-NAT: rr alternates, wrr 3:1, weight 0 gets nothing,
-# -p pins a client, and a fwmark service groups two ports into one service.
+# Schedulers through LVS-NAT: rr alternates, wrr 3:1, weight 0 gets nothing, losing
+# real servers during a request loop, -p pins a client, and a fwmark service groups
+# two ports into one service.
 . "$(dirname "$0")/lib.sh" sched "$1"
 build_nat 10.80 3
 for i in 1 2 3; do start_http "rs$i" "rs$i" 80 8080; done
@@ -37,6 +38,49 @@ line "sched rr, rs3 weight 0" "$WORK/w0"
 expect "weight 0: 20 answered, rs3 got none, 10/10 on the others" \
   test "$(answered_of "$WORK/w0") $(split_of "$WORK/w0" rs1 rs2 rs3)" = "20 rs1=10 rs2=10 rs3=0"
 
+# ---- Losing real servers under load (rr over 3): during one request loop, rs3 is
+# deleted (-d), later rs2 is set to weight 0 (-e -w 0). Service continues on the
+# others; no request fails beyond one in flight at each change; the removed servers
+# get no request that started after the change.
+# rr over the three (rs3 was weight 0 above).
+must -e -t "$VIP:80" -r "${RS[2]}" -m -w 1
+
+N=45
+out=$WORK/loop
+: >"$out"
+timeout 120 ip netns exec "$PREFIX-cl" "${TT[@]}" http-client "$VIP" 80 $N --delay 0.1 \
+  --timeout 3 --deadline 100 >"$out" 2>"$out.err" &
+client=$!
+PIDS+=($client)
+lines() { wc -l <"$out" | tr -d ' '; }
+# wait_lines K: until the client has finished K requests (at most 60 s).
+wait_lines() { local i; for i in $(seq 600); do [ "$(lines)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+wait_lines 10 || die "request loop stalled before 10"
+b1=$(lines); ipvs -d -t "$VIP:80" -r "${RS[2]}:80"; rc1=$?; a1=$(lines)
+wait_lines $((a1 + 10)) || die "request loop stalled after deleting rs3"
+b2=$(lines); ipvs -e -t "$VIP:80" -r "${RS[1]}:80" -m -w 0; rc2=$?; a2=$(lines)
+wait "$client"
+echo "failover: sent $(sent_of "$out") answered $(answered_of "$out") split $(split_of "$out" rs1 rs2 rs3)"
+echo "failover: rs3 deleted during requests $((b1 + 1))..$((a1 + 1)) (exit $rc1), rs2 weight 0 during $((b2 + 1))..$((a2 + 1)) (exit $rc2)"
+# Indexes of failures outside the windows in flight at a change; late answers.
+bad=$(awk -v b1=$b1 -v a1=$a1 -v b2=$b2 -v a2=$a2 \
+  '$3 == "FAIL" && !(($1 > b1 && $1 <= a1 + 1) || ($1 > b2 && $1 <= a2 + 1)) { printf "%s ", $1 }' "$out")
+nfail=$(awk '$3 == "FAIL"' "$out" | wc -l)
+late3=$(awk -v a=$a1 '$1 > a + 1 && $3 == "rs3" { printf "%s ", $1 }' "$out")
+late2=$(awk -v a=$a2 '$1 > a + 1 && $3 == "rs2" { printf "%s ", $1 }' "$out")
+after1=$(awk -v a=$a1 -v b=$b2 '$1 > a + 1 && $1 <= b' "$out" | awk '{print $3}' | sort | uniq -c | xargs)
+after2=$(awk -v a=$a2 '$1 > a + 1' "$out" | awk '{print $3}' | sort | uniq -c | xargs)
+echo "failover: after rs3 deleted: $after1; after rs2 weight 0: $after2; failed $nfail"
+expect "failover: -d and -e succeeded" test "$rc1 $rc2" = "0 0"
+expect "failover: all $N requests sent, no failure outside in-flight windows (${bad:-none})" \
+  test "$(sent_of "$out")" = $N -a -z "$bad" -a "$nfail" -le 2
+expect "failover: deleted rs3 got no new request (${late3:-none})" test -z "$late3"
+expect "failover: weight-0 rs2 got no new request (${late2:-none})" test -z "$late2"
+expect "failover: after both changes, rs1 answered everything" \
+  test "$(awk -v a=$a2 '$1 > a + 1 && $3 != "rs1"' "$out" | wc -l)" = 0 -a "$(awk -v a=$a2 '$1 > a + 1' "$out" | wc -l)" -gt 0
+expect "failover: -L -n same as reference" same_view -L -n
+
 # -p: one client stays on one real server.
 must -C
 must -A -t "$VIP:80" -s rr -p 60
@@ -47,7 +91,7 @@ distinct=$(awk '$3 != "FAIL" { print $3 }' "$WORK/p" | sort -u | wc -l)
 expect "persistence: 20 answered, all on one real server ($distinct distinct)" \
   test "$(answered_of "$WORK/p") $distinct" = "20 1"
 expect "persistence: -L -n --persistent-conn same as reference" same_view -L -n --persistent-conn
-expect "persistence: -L -n -c same as reference (template listed)" same_view -L -n -c
+expect "persistence: -L -n -c same as reference (template listed)" same_conns -L -n -c
 
 # fwmark: ports 80 and 8080 marked 7 on the director; one service for both.
 must -C
