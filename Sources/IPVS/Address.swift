@@ -39,6 +39,18 @@ public enum IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
         return bytes
     }
 
+    /// Calls `body` with the same 16 bytes as `kernelBytes`, without allocating.
+    public func withKernelBytes<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let words: (UInt64, UInt64)
+        switch self {
+        case .v4(let value): words = (UInt64(value.bigEndian), 0)  // first 4 bytes in memory, little-endian host
+        case .v6(let high, let low): words = (high.bigEndian, low.bigEndian)
+        }
+        return try withUnsafeBytes(of: words) { (bytes) throws(Failure) in try body(bytes) }
+    }
+
     /// Reads an address of `family` from the bytes of a kernel address attribute.
     public init?(family: AddressFamily, bytes: UnsafeRawBufferPointer) {
         switch family {

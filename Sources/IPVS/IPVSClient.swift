@@ -42,6 +42,31 @@ public final class IPVSClient: IPVSControl {
         // Acks are asked for per message (NLM_F_ACK), so batches can skip them.
         nl_socket_disable_auto_ack(socket)
         try check(cipvs_install_reply_handlers(callbacks, replyLog), .initialize)
+        Self.prepareForBatches(nl_socket_get_fd(socket))
+    }
+
+    /// A batch whose requests all fail gets one error reply per request, all queued while
+    /// the kernel works through the datagram: keep those replies small (just the header
+    /// of the failed request) and give them room, so none is dropped. A receive timeout
+    /// turns a lost reply into an error instead of a hang.
+    private static func prepareForBatches(_ descriptor: Int32) {
+        let solNetlink: Int32 = 270, netlinkCapAck: Int32 = 10
+        var on: Int32 = 1
+        setsockopt(descriptor, solNetlink, netlinkCapAck, &on, socklen_t(MemoryLayout<Int32>.size))
+        var size: Int32 = 8 << 20
+        if setsockopt(descriptor, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Throws away replies still queued after a failed exchange, so that they cannot be
+    /// taken for the answers to the next request.
+    private func discardPendingReplies() {
+        let descriptor = nl_socket_get_fd(socket)
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        while scratch.withUnsafeMutableBytes({ recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) >= 0 {}
     }
 
     deinit {
@@ -221,6 +246,7 @@ public final class IPVSClient: IPVSControl {
             results[index] = IPVSError(requests[index].operation, code: -record.error)
         }
         if let failure {
+            discardPendingReplies()
             for index in encoded where results[index] == nil { results[index] = failure }
         }
     }
@@ -270,7 +296,10 @@ public final class IPVSClient: IPVSControl {
                 if replyLog.pointee.last_error != 0 {
                     throw IPVSError(operation, code: -replyLog.pointee.last_error)
                 }
-                try check(received, operation)
+                if received < 0 {
+                    discardPendingReplies()
+                    try check(received, operation)
+                }
             } while !dump && replyLog.pointee.acks == 0
         }
     }
@@ -356,7 +385,7 @@ public final class IPVSClient: IPVSControl {
                 try writer.u32(IPVS_SVC_ATTR_FWMARK, mark)
             case .address(let proto, let address, let port):
                 try writer.u16(IPVS_SVC_ATTR_PROTOCOL, proto.rawValue)
-                try writer.bytes(IPVS_SVC_ATTR_ADDR, address.kernelBytes)
+                try address.withKernelBytes { (bytes) throws(IPVSError) in try writer.bytes(IPVS_SVC_ATTR_ADDR, bytes) }
                 try writer.u16(IPVS_SVC_ATTR_PORT, port.bigEndian)
             }
             guard let configuration else { return }
@@ -378,7 +407,7 @@ public final class IPVSClient: IPVSControl {
         let writer = AttributeWriter(message: message, operation: operation)
         try writer.nest(IPVS_CMD_ATTR_DEST) { () throws(IPVSError) in
             try writer.u16(IPVS_DEST_ATTR_ADDR_FAMILY, key.address.family.rawValue)
-            try writer.bytes(IPVS_DEST_ATTR_ADDR, key.address.kernelBytes)
+            try key.address.withKernelBytes { (bytes) throws(IPVSError) in try writer.bytes(IPVS_DEST_ATTR_ADDR, bytes) }
             try writer.u16(IPVS_DEST_ATTR_PORT, key.port.bigEndian)
             try writer.u32(IPVS_DEST_ATTR_FWD_METHOD, configuration.forwarding.rawValue & 0x7)
             try writer.u32(IPVS_DEST_ATTR_WEIGHT, UInt32(bitPattern: configuration.weight))

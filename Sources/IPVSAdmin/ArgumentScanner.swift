@@ -67,7 +67,7 @@ struct ArgumentScanner {
                     } else {
                         name = body
                     }
-                    guard let spec = optionTable.first(where: { $0.long == name }) else { return .failure(.unknownOption) }
+                    guard let spec = optionsByLongName[name] else { return .failure(.unknownOption) }
                     option = spec
                 } else {
                     // No option of ipvsadm's is a one-dash long option: the word is a bundle of short ones.
@@ -77,7 +77,7 @@ struct ArgumentScanner {
 
             if let bundle = pendingShort {
                 pendingShort = nil
-                guard let letter = bundle.first, let spec = optionTable.first(where: { $0.short == letter }) else {
+                guard let letter = bundle.utf8.first, let spec = optionsByShortName[letter] else {
                     return .failure(.unknownOption)
                 }
                 option = spec

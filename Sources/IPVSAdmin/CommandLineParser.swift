@@ -21,7 +21,7 @@ public struct CommandLineParser {
 
     private var scanner: ArgumentScanner
     private var command: CommandKind = .flush
-    private var options: Set<TrackedOption> = []
+    private var options = TrackedOptions()
     private var format: ListOptions = []
 
     // The virtual service, as far as the options have described it.
@@ -244,7 +244,7 @@ public struct CommandLineParser {
     }
 
     private mutating func track(_ option: TrackedOption, format flag: ListOptions = []) throws(CommandLineError) {
-        guard options.insert(option).inserted else { throw fatal("multiple '\(option.name)' options specified") }
+        guard options.insert(option) else { throw fatal("multiple '\(option.name)' options specified") }
         format.formUnion(flag)
     }
 
@@ -369,18 +369,18 @@ public struct CommandLineParser {
 
     /// ipvsadm's table check: required, illegal and mutually exclusive options, in column order.
     private func checkOptionsAgainstCommand() throws(CommandLineError) {
-        let rule = commandOptionRules[command]!
+        let rule = commandOptionRules[command.rawValue]
         var firstExclusive: TrackedOption?
         for option in TrackedOption.allCases {
             let mark = rule[option.rawValue]
             if !options.contains(option) {
-                if mark == "+" {
+                if mark == UInt8(ascii: "+") {
                     throw fatal("You need to supply the '\(option.name)' option for the '\(command.name)' command")
                 }
                 continue
             }
-            if mark == "x" { throw fatal("Illegal '\(option.name)' option with the '\(command.name)' command") }
-            if mark == "1" {
+            if mark == UInt8(ascii: "x") { throw fatal("Illegal '\(option.name)' option with the '\(command.name)' command") }
+            if mark == UInt8(ascii: "1") {
                 if let first = firstExclusive {
                     throw fatal(
                         "The option '\(option.name)' conflicts with the '\(first.name)' option in the '\(command.name)' command")
@@ -453,7 +453,7 @@ public struct CommandLineParser {
             let tunnelOptions: [TrackedOption] = [
                 .tunnelType, .tunnelPort, .tunnelNoChecksum, .tunnelChecksum, .tunnelRemoteChecksum,
             ]
-            if !tunnels && tunnelOptions.contains(where: options.contains) {
+            if !tunnels && options.containsAny(tunnelOptions) {
                 throw fatal("Tunnel options conflict with forward method")
             }
             try checkTunnelOptions()
@@ -461,9 +461,9 @@ public struct CommandLineParser {
                 ? .addServer(key, destination, service: serviceKey)
                 : .editServer(key, destination, service: serviceKey)
         case .list:
-            let detail: Set<TrackedOption> = [.stats, .rate, .thresholds]
-            if (!options.isDisjoint(with: [.connection, .timeout, .daemon]) && !options.isDisjoint(with: detail))
-                || (!options.isDisjoint(with: [.timeout, .daemon]) && options.contains(.persistentConnections))
+            let detail: [TrackedOption] = [.stats, .rate, .thresholds]
+            if (options.containsAny([.connection, .timeout, .daemon]) && options.containsAny(detail))
+                || (options.containsAny([.timeout, .daemon]) && options.contains(.persistentConnections))
             {
                 throw fatal("options conflicts in the list command")
             }

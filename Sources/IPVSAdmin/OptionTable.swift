@@ -88,6 +88,21 @@ let optionTable: [OptionSpec] = [
     OptionSpec(long: "tun-remcsum", short: nil, argument: .none, tag: .tunnelRemoteChecksum),
 ]
 
+/// Lookups into `optionTable`; a restore parses tens of thousands of lines.
+let optionsByLongName: [Substring: OptionSpec] = {
+    var table: [Substring: OptionSpec] = [:]
+    for spec in optionTable where table[Substring(spec.long)] == nil { table[Substring(spec.long)] = spec }
+    return table
+}()
+
+let optionsByShortName: [UInt8: OptionSpec] = {
+    var table: [UInt8: OptionSpec] = [:]
+    for spec in optionTable {
+        if let short = spec.short?.asciiValue { table[short] = spec }
+    }
+    return table
+}()
+
 /// The commands, in the order of ipvsadm's legality table.
 enum CommandKind: Int, CaseIterable, Sendable {
     case add, edit, delete, flush, list, addServer, deleteServer, editServer
@@ -119,7 +134,7 @@ enum TrackedOption: Int, CaseIterable, Sendable {
 
 /// Which options each command takes: '+' required, 'x' illegal, '1' at most one of
 /// the '1's, ' ' optional. One column per `TrackedOption`, one row per `CommandKind`.
-let commandOptionRules: [CommandKind: [Character]] = {
+let commandOptionRules: [[UInt8]] = {
     let rows: [(CommandKind, String)] = [
         //            n  c  svc s  p  M  r  fwd w  x  y  mc to dm st rt th pc ns si ex op pe b  gp pt tl ml ti tt tp tn tc tr
         (.add,          "xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx"),
@@ -137,13 +152,29 @@ let commandOptionRules: [CommandKind: [Character]] = {
         (.save,         " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
         (.zero,         "xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
     ]
-    var table: [CommandKind: [Character]] = [:]
+    var table = [[UInt8]](repeating: [], count: CommandKind.allCases.count)
     for (command, row) in rows {
         precondition(row.count == TrackedOption.allCases.count, "rule row for \(command) has \(row.count) columns")
-        table[command] = Array(row)
+        table[command.rawValue] = Array(row.utf8)
     }
     return table
 }()
+
+/// A set of `TrackedOption`s as one word: the legality check runs once per parsed line.
+struct TrackedOptions: Equatable {
+    private(set) var bits: UInt64 = 0
+
+    func contains(_ option: TrackedOption) -> Bool { bits & (1 << UInt64(option.rawValue)) != 0 }
+
+    /// Inserts `option`; false if it was already there.
+    mutating func insert(_ option: TrackedOption) -> Bool {
+        let bit: UInt64 = 1 << UInt64(option.rawValue)
+        defer { bits |= bit }
+        return bits & bit == 0
+    }
+
+    func containsAny(_ options: [TrackedOption]) -> Bool { options.contains(where: contains) }
+}
 
 /// Tunnel options checked per tunnel type, in the same notation.
 let tunnelOptionColumns: [TrackedOption] = [.tunnelPort, .tunnelNoChecksum, .tunnelChecksum, .tunnelRemoteChecksum]

@@ -102,3 +102,9 @@ struct AddressTests {
 
     func ip(_ text: String) -> IPAddress { IPAddress(presentation: text)! }
 }
+
+@Test(arguments: ["10.1.2.3", "255.0.0.1", "2001:db8::1", "::", "fe80::1:2:3:4"])
+func withKernelBytesMatchesKernelBytes(_ text: String) throws {
+    let address = try #require(IPAddress(presentation: text))
+    #expect(address.withKernelBytes { Array($0) } == address.kernelBytes)
+}

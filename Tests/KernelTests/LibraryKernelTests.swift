@@ -123,6 +123,21 @@ struct LibraryKernelTests {
         }
     }
 
+    @Test func batchWhereEveryRequestFailsReportsEachError() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            let requests = (0..<3000).map { index -> IPVSRequest in
+                .deleteService(.address(.tcp, .v4(0x0a02_0000 + UInt32(index)), port: 80))
+            }
+            let results = client.perform(batch: requests)
+            #expect(results.count == 3000)
+            #expect(results.allSatisfy { $0 == IPVSError(.deleteService, code: ESRCH) })
+            // The socket is still in step: the next request gets its own answer.
+            try client.perform(.addService(web, ServiceConfiguration()))
+            #expect(try client.services().map(\.key) == [web])
+        }
+    }
+
     @Test func batchWhoseLastRequestSucceedsAfterEarlierFailures() throws {
         try inFreshNetworkNamespace {
             let client = try IPVSClient()

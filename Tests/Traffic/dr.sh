@@ -19,6 +19,7 @@ http_requests "$WORK/tcp" "$VIP" 80 $N
 echo "LVS-DR rr: sent $(sent_of "$WORK/tcp") answered $(answered_of "$WORK/tcp") split $(split_of "$WORK/tcp" rs1 rs2)"
 expect "LVS-DR: all $N answered, 10/10" \
   test "$(answered_of "$WORK/tcp") $(split_of "$WORK/tcp" rs1 rs2)" = "$N rs1=10 rs2=10"
+stats_read
 conns=$(stat_of "TCP $VIP:80" - 1) in=$(stat_of "TCP $VIP:80" - 2) out=$(stat_of "TCP $VIP:80" - 3)
 via=$(nsx rs1 ip -o route get "$CLIENT" | grep -o 'via [0-9.]*')
 echo "LVS-DR director: Conns $conns InPkts $in OutPkts $out; rs1 reaches the client $via (router)"

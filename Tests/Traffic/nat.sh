@@ -26,7 +26,7 @@ expect "LVS-NAT udp: all $N answered, 10/10" \
   test "$(answered_of "$WORK/udp") $(split_of "$WORK/udp" rs1 rs2)" = "$N rs1=10 rs2=10"
 
 # ---- Counters (read with ours: `-L -n --stats --exact`).
-ipvs -L -n --stats --exact | sed 's/^/  | /'
+stats_read
 # UDP: one datagram each way per request; "ping-NNNN" = 9 bytes + 28 of headers in,
 # "rsN ping-NNNN" = 13 + 28 out. OutPkts > 0 also shows replies pass the director.
 u="UDP $VIP:5353"

@@ -45,11 +45,12 @@ expect "weight 0: 20 answered, rs3 got none, 10/10 on the others" \
 # rr over the three (rs3 was weight 0 above).
 must -e -t "$VIP:80" -r "${RS[2]}" -m -w 1
 
-N=45
+# The loop runs until told to stop (at most 300 requests / 150 s), so each change
+# has at least 10 requests after it whatever the emulator's speed.
 out=$WORK/loop
 : >"$out"
-timeout 120 ip netns exec "$PREFIX-cl" "${TT[@]}" http-client "$VIP" 80 $N --delay 0.1 \
-  --timeout 3 --deadline 100 >"$out" 2>"$out.err" &
+nsx cl timeout 160 "${TT[@]}" http-client "$VIP" 80 300 --delay 0.05 \
+  --timeout 3 --deadline 150 --stop "$WORK/stop" >"$out" 2>"$out.err" &
 client=$!
 PIDS+=($client)
 lines() { wc -l <"$out" | tr -d ' '; }
@@ -60,7 +61,10 @@ wait_lines 10 || die "request loop stalled before 10"
 b1=$(lines); ipvs -d -t "$VIP:80" -r "${RS[2]}:80"; rc1=$?; a1=$(lines)
 wait_lines $((a1 + 10)) || die "request loop stalled after deleting rs3"
 b2=$(lines); ipvs -e -t "$VIP:80" -r "${RS[1]}:80" -m -w 0; rc2=$?; a2=$(lines)
+wait_lines $((a2 + 10)) || die "request loop stalled after rs2 weight 0"
+touch "$WORK/stop"
 wait "$client"
+N=$(sent_of "$out")
 echo "failover: sent $(sent_of "$out") answered $(answered_of "$out") split $(split_of "$out" rs1 rs2 rs3)"
 echo "failover: rs3 deleted during requests $((b1 + 1))..$((a1 + 1)) (exit $rc1), rs2 weight 0 during $((b2 + 1))..$((a2 + 1)) (exit $rc2)"
 # Indexes of failures outside the windows in flight at a change; late answers.
@@ -73,8 +77,8 @@ after1=$(awk -v a=$a1 -v b=$b2 '$1 > a + 1 && $1 <= b' "$out" | awk '{print $3}'
 after2=$(awk -v a=$a2 '$1 > a + 1' "$out" | awk '{print $3}' | sort | uniq -c | xargs)
 echo "failover: after rs3 deleted: $after1; after rs2 weight 0: $after2; failed $nfail"
 expect "failover: -d and -e succeeded" test "$rc1 $rc2" = "0 0"
-expect "failover: all $N requests sent, no failure outside in-flight windows (${bad:-none})" \
-  test "$(sent_of "$out")" = $N -a -z "$bad" -a "$nfail" -le 2
+expect "failover: $N requests, no failure outside in-flight windows (${bad:-none})" \
+  test -z "$bad" -a "$nfail" -le 2
 expect "failover: deleted rs3 got no new request (${late3:-none})" test -z "$late3"
 expect "failover: weight-0 rs2 got no new request (${late2:-none})" test -z "$late2"
 expect "failover: after both changes, rs1 answered everything" \
@@ -117,6 +121,7 @@ must -a -f 7 -r "${RS[1]}" -m
 http_requests "$WORK/fw" "$VIP" 80,8080 20
 line "sched fwmark 7 (ports 80,8080 via $marker) rr" "$WORK/fw"
 p80=$(awk '$2 == 80 && $3 != "FAIL"' "$WORK/fw" | wc -l) p8080=$(awk '$2 == 8080 && $3 != "FAIL"' "$WORK/fw" | wc -l)
+stats_read
 fconns=$(stat_of "FWM 7" - 1)
 echo "fwmark: port 80 answered $p80, port 8080 answered $p8080, service FWM 7 Conns $fconns"
 expect "fwmark rr: both ports answered (10+10) by one service (Conns $fconns = 20), split 10/10" \

@@ -3,27 +3,29 @@
 
   tt.py udp-server NAME PORT
       UDP echo: answers every datagram with "NAME <payload>".
-  tt.py http-client HOST PORTS COUNT [--delay S] [--timeout S] [--deadline S]
+  tt.py http-client HOST PORTS COUNT [--delay S] [--timeout S] [--deadline S] [--stop F]
       COUNT sequential HTTP/1.0 GETs of /id, each on a new TCP connection
-      (Connection: close). PORTS is a comma list used in turn.
+      (Connection: close). PORTS is a comma list used in turn. With --stop FILE,
+      stops early (before a request) once FILE exists.
       Prints one line per request: "INDEX PORT NAME" or "INDEX PORT FAIL reason".
   tt.py udp-client HOST PORT COUNT [--timeout S] [--deadline S]
       COUNT datagrams "ping-NNNN", each from a new socket (new source port).
       Prints "INDEX PORT NAME" or "INDEX PORT FAIL reason".
 Every call is bounded by --timeout per request and --deadline overall.
 """
+import os
 import socket
 import sys
 import time
 
 
 def options(args):
-    opts = {"--delay": 0.0, "--timeout": 3.0, "--deadline": 60.0}
+    opts = {"--delay": 0.0, "--timeout": 3.0, "--deadline": 60.0, "--stop": ""}
     rest = []
     i = 0
     while i < len(args):
         if args[i] in opts:
-            opts[args[i]] = float(args[i + 1])
+            opts[args[i]] = args[i + 1] if args[i] == "--stop" else float(args[i + 1])
             i += 2
         else:
             rest.append(args[i])
@@ -45,6 +47,8 @@ def http_client(host, ports, count, opts):
     end = time.monotonic() + opts["--deadline"]
     for i in range(1, int(count) + 1):
         port = ports[(i - 1) % len(ports)]
+        if opts["--stop"] and os.path.exists(opts["--stop"]):
+            break
         if time.monotonic() > end:
             print(f"{i} {port} FAIL deadline", flush=True)
             continue

@@ -38,6 +38,7 @@ tun_case() {
   echo "LVS-TUN $label rr: sent $(sent_of "$WORK/$label") answered $(answered_of "$WORK/$label") split $(split_of "$WORK/$label" rs1 rs2)"
   expect "LVS-TUN $label: all $N answered, 10/10" \
     test "$(answered_of "$WORK/$label") $(split_of "$WORK/$label" rs1 rs2)" = "$N rs1=10 rs2=10"
+  stats_read
   conns=$(stat_of "TCP $VIP:80" - 1) in=$(stat_of "TCP $VIP:80" - 2) out=$(stat_of "TCP $VIP:80" - 3)
   echo "LVS-TUN $label director: Conns $conns InPkts $in OutPkts $out"
   expect "LVS-TUN $label replies bypass the director (Conns $conns = $N, OutPkts $out = 0)" \
