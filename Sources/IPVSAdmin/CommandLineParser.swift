@@ -100,7 +100,7 @@ public struct CommandLineParser {
             timeouts.udp = try timeout(operands.removeFirst(), minimum: 0)
         }
         if let unexpected = operands.first { throw fatal("unexpected argument \(unexpected)") }
-        if let flags = schedulerFlagsArgument {
+        if let flags = schedulerFlagsArgument, !flags.isEmpty {  // ipvsadm ignores an empty -b
             serviceFlags.subtract(.schedulerFlags)
             serviceFlags.formUnion(try parseSchedulerFlags(flags))
         }
@@ -155,7 +155,10 @@ public struct CommandLineParser {
             destination.forwarding = .masquerading
         case .weight:
             try track(.weight)
-            guard let weight = NameService.integer(value, in: 0...65535) else { throw fatal("illegal weight specified") }
+            // Debian's ipvsadm 1.31 takes any non-negative int (upstream's limit was 65535).
+            guard let weight = NameService.integer(value, in: 0...Int(Int32.max)) else {
+                throw fatal("illegal weight specified")
+            }
             destination.weight = Int32(weight)
         case .upperThreshold:
             try track(.upperThreshold)
