@@ -22,7 +22,7 @@ let package = Package(
         // ipvsadm 1.31 compatibility: parser, formatters, restore, the command runner.
         .target(name: "IPVSAdmin", dependencies: ["IPVS"]),
         .executableTarget(name: "ipvsadm", dependencies: ["IPVSAdmin"]),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         // Against the real kernel (run inside the test VM; skipped elsewhere) and the built binary.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "IPVSAdmin"]),
         .testTarget(

@@ -481,7 +481,7 @@ public final class IPVSClient: IPVSControl {
         }
     }
 
-    private static func decodeDestination(_ header: UnsafeMutablePointer<nlmsghdr>, serviceFamily: AddressFamily)
+    static func decodeDestination(_ header: UnsafeMutablePointer<nlmsghdr>, serviceFamily: AddressFamily)
         -> Destination?
     {
         withAttributeTable(count: CIPVS_CMD_ATTR_COUNT) { command -> Destination? in
