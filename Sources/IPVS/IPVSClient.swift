@@ -17,7 +17,7 @@ public final class IPVSClient: IPVSControl {
     /// Requests per sendmsg in `perform(batch:)`: enough to amortise the system call,
     /// few enough that the error replies of a whole chunk fit the receive buffer.
     private let batchChunkSize = 256
-    private var errorRecords: UnsafeMutablePointer<cipvs_error_record>
+    private let errorRecords: UnsafeMutablePointer<cipvs_error_record>
 
     /// Opens the socket and resolves the IPVS family.
     /// Throws `.initialize` with ENOPROTOOPT (or the socket layer's errno, as the
@@ -265,7 +265,9 @@ public final class IPVSClient: IPVSControl {
     }
 
     private func newMessage(_ command: Int, operation: IPVSOperation, flags: Int32) throws(IPVSError) -> OpaquePointer {
-        guard let message = nlmsg_alloc() else { throw IPVSError(operation, code: ENOMEM) }
+        // The largest request (a service with a persistence engine plus a real server) is
+        // well under 1 KiB; libnl's default would zero a whole page per request.
+        guard let message = nlmsg_alloc_size(1024) else { throw IPVSError(operation, code: ENOMEM) }
         guard genlmsg_put(message, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, flags, UInt8(command), 1) != nil
         else {
             nlmsg_free(message)
