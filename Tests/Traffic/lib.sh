@@ -52,20 +52,32 @@ if command -v nsenter >/dev/null; then
 else
   nsx() { local n=$1; shift; ip netns exec "$PREFIX-$n" "$@"; }
 fi
+# Topology building is queued and run as one `ip -batch` for the namespaces and veth
+# pairs plus one per namespace (each process start costs ~0.1-0.5 s in the guest).
+# ns_add NAME...; veth NS1 IF1 NS2 IF2; nsq NS IP-COMMAND...; then topo_apply.
+declare -A NSQ=()
+ROOTQ="" VETHQ=""
 ns_add() {
   local n
   for n in "$@"; do
-    ip netns add "$PREFIX-$n" || die "ip netns add $n"
     NSLIST+=("$PREFIX-$n")
-    ip -n "$PREFIX-$n" link set lo up
+    ROOTQ+="netns add $PREFIX-$n"$'\n'
+    NSQ[$n]="link set dev lo up"$'\n'
   done
 }
-# veth NS1 IF1 NS2 IF2: a veth pair between two of our namespaces, both ends up.
 veth() {
-  ip link add "$2" netns "$PREFIX-$1" type veth peer name "$4" netns "$PREFIX-$3" \
-    || die "veth $1:$2 - $3:$4"
-  ip -n "$PREFIX-$1" link set "$2" up
-  ip -n "$PREFIX-$3" link set "$4" up
+  VETHQ+="link add name $2 netns $PREFIX-$1 type veth peer name $4 netns $PREFIX-$3"$'\n'
+  NSQ[$1]+="link set dev $2 up"$'\n'
+  NSQ[$3]+="link set dev $4 up"$'\n'
+}
+nsq() { local n=$1; shift; NSQ[$n]+="$*"$'\n'; }
+topo_apply() {
+  local n
+  printf '%s' "$ROOTQ$VETHQ" | ip -b - || die "ip -batch (namespaces, veths)"
+  for n in "${!NSQ[@]}"; do
+    printf '%s' "${NSQ[$n]}" | ip -n "$PREFIX-$n" -b - || die "ip -batch in $n"
+  done
+  ROOTQ="" VETHQ="" NSQ=()
 }
 # ipvs ARGS...: our ipvsadm in the director namespace; ref ARGS...: the reference.
 ipvs() { nsx dir "$IPVSADM" "$@"; }
@@ -91,15 +103,14 @@ start_udp() {
 }
 # wait_listen NS tcp|udp PORT...: until each port is bound (at most 20 s).
 wait_listen() {
-  local n=$1 proto=$2 port i flag=-Hltn; shift 2
-  [ "$proto" = udp ] && flag=-Hlun
-  for port in "$@"; do
+  local n=$1 flag=-Hltn; shift
+  [ "$1" = udp ] && flag=-Hlun
+  shift
+  nsx "$n" sh -c 'f=$1; shift
     for i in $(seq 200); do
-      nsx "$n" ss $flag "sport = :$port" 2>/dev/null | grep -q . && continue 2
-      sleep 0.1
-    done
-    die "no $proto listener on $n:$port"
-  done
+      ok=1; for p in "$@"; do ss $f "sport = :$p" | grep -q . || ok=0; done
+      [ $ok = 1 ] && exit 0; sleep 0.1
+    done; exit 1' sh "$flag" "$@" || die "no $* listener in $n"
 }
 
 # http_requests OUTFILE HOST PORTS COUNT [tt.py options]: from the client namespace.
@@ -197,62 +208,62 @@ build_nat() {
   VIP=$net.1.100 CLIENT=$net.1.2
   ns_add cl dir
   veth cl eth0 dir c0
-  ip -n "$(ns cl)" addr add "$CLIENT/24" dev eth0
-  ip -n "$(ns dir)" addr add "$net.1.1/24" dev c0
-  ip -n "$(ns dir)" addr add "$VIP/32" dev c0
-  ip -n "$(ns dir)" link add br0 type bridge
-  ip -n "$(ns dir)" link set br0 up
-  ip -n "$(ns dir)" addr add "$net.2.1/24" dev br0
-  nsx dir sysctl -qw net.ipv4.ip_forward=1
+  nsq cl addr add "$CLIENT/24" dev eth0
+  nsq dir addr add "$net.1.1/24" dev c0
+  nsq dir addr add "$VIP/32" dev c0
+  nsq dir link add name br0 type bridge
+  nsq dir link set dev br0 up
+  nsq dir addr add "$net.2.1/24" dev br0
   RS=()
   for i in $(seq "$n"); do
     ns_add "rs$i"
     veth "rs$i" eth0 dir "r$i"
-    ip -n "$(ns dir)" link set "r$i" master br0
-    ip -n "$(ns "rs$i")" addr add "$net.2.1$i/24" dev eth0
-    ip -n "$(ns "rs$i")" route add default via "$net.2.1"
+    nsq dir link set dev "r$i" master br0
+    nsq "rs$i" addr add "$net.2.1$i/24" dev eth0
+    nsq "rs$i" route add default via "$net.2.1"
     RS+=("$net.2.1$i")
   done
+  topo_apply
+  nsx dir sysctl -qw net.ipv4.ip_forward=1
 }
 # build_routed NET N SAME_LAN: client cl (NET.1.2) -- router rt (NET.1.1; bridge br0
 # NET.2.1) -- director dir (NET.2.2, VIP NET.2.100) on br0. Real servers rs1..rsN on
 # br0 too when SAME_LAN=1 (NET.2.1i), else on a second bridge br1 NET.3.1 (NET.3.1i);
 # their default route is the router, never the director. The director does not forward.
 build_routed() {
-  local net=$1 n=$2 same=$3 i lan
+  local net=$1 n=$2 same=$3 i lan=2 br=br0
   VIP=$net.2.100 CLIENT=$net.1.2
   ns_add cl rt dir
   veth cl eth0 rt c0
-  ip -n "$(ns cl)" addr add "$CLIENT/24" dev eth0
-  ip -n "$(ns cl)" route add default via "$net.1.1"
-  ip -n "$(ns rt)" addr add "$net.1.1/24" dev c0
-  ip -n "$(ns rt)" link add br0 type bridge
-  ip -n "$(ns rt)" link set br0 up
-  ip -n "$(ns rt)" addr add "$net.2.1/24" dev br0
-  nsx rt sysctl -qw net.ipv4.ip_forward=1
   veth dir eth0 rt d0
-  ip -n "$(ns rt)" link set d0 master br0
-  ip -n "$(ns dir)" addr add "$net.2.2/24" dev eth0
-  ip -n "$(ns dir)" addr add "$VIP/32" dev eth0
-  ip -n "$(ns dir)" route add default via "$net.2.1"
-  nsx dir sysctl -qw net.ipv4.ip_forward=0
-  lan=2
+  nsq cl addr add "$CLIENT/24" dev eth0
+  nsq cl route add default via "$net.1.1"
+  nsq rt addr add "$net.1.1/24" dev c0
+  nsq rt link add name br0 type bridge
+  nsq rt link set dev br0 up
+  nsq rt addr add "$net.2.1/24" dev br0
+  nsq rt link set dev d0 master br0
+  nsq dir addr add "$net.2.2/24" dev eth0
+  nsq dir addr add "$VIP/32" dev eth0
+  nsq dir route add default via "$net.2.1"
   if [ "$same" != 1 ]; then
-    lan=3
-    ip -n "$(ns rt)" link add br1 type bridge
-    ip -n "$(ns rt)" link set br1 up
-    ip -n "$(ns rt)" addr add "$net.3.1/24" dev br1
+    lan=3 br=br1
+    nsq rt link add name br1 type bridge
+    nsq rt link set dev br1 up
+    nsq rt addr add "$net.3.1/24" dev br1
   fi
   RS=()
   for i in $(seq "$n"); do
     ns_add "rs$i"
     veth "rs$i" eth0 rt "r$i"
-    if [ "$same" = 1 ]; then ip -n "$(ns rt)" link set "r$i" master br0
-    else ip -n "$(ns rt)" link set "r$i" master br1; fi
-    ip -n "$(ns "rs$i")" addr add "$net.$lan.1$i/24" dev eth0
-    ip -n "$(ns "rs$i")" route add default via "$net.$lan.1"
+    nsq rt link set dev "r$i" master $br
+    nsq "rs$i" addr add "$net.$lan.1$i/24" dev eth0
+    nsq "rs$i" route add default via "$net.$lan.1"
     RS+=("$net.$lan.1$i")
   done
+  topo_apply
+  nsx rt sysctl -qw net.ipv4.ip_forward=1
+  nsx dir sysctl -qw net.ipv4.ip_forward=0
 }
 # rs_arp_quiet NS: the VIP on a real server must not be announced or answered for.
 rs_arp_quiet() {

@@ -11,18 +11,21 @@ modprobe ip_gre 2>/dev/null && have_gre=1
 for i in 1 2; do
   n=rs$i
   rs_arp_quiet "$n"
-  nsx "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-    net.ipv4.conf.eth0.rp_filter=0
-  ip -n "$(ns "$n")" link set tunl0 up || die "tunl0 in $n"
-  ip -n "$(ns "$n")" addr add "$VIP/32" dev tunl0
-  nsx "$n" sysctl -qw net.ipv4.conf.tunl0.rp_filter=0
+  # One shell per real server (in its namespace): decapsulation with the VIP on the
+  # ipip fallback device tunl0, rp_filter off; GUE (fou port 6080, inner protocol
+  # IPIP, so it lands on tunl0 too) and the GRE fallback device gre0 when available.
+  nsx "$n" sh -c 'set -e
+    sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+      net.ipv4.conf.eth0.rp_filter=0
+    ip link set dev tunl0 up
+    ip addr add "$1/32" dev tunl0
+    sysctl -qw net.ipv4.conf.tunl0.rp_filter=0' sh "$VIP" || die "tunl0 in $n"
   if [ $have_gue = 1 ]; then
-    # GUE decapsulates to the ipip fallback device (inner protocol IPIP).
     ip -n "$(ns "$n")" fou add port 6080 gue || have_gue=0
   fi
   if [ $have_gre = 1 ]; then
-    ip -n "$(ns "$n")" link set gre0 up && ip -n "$(ns "$n")" addr add "$VIP/32" dev gre0 \
-      && nsx "$n" sysctl -qw net.ipv4.conf.gre0.rp_filter=0 || have_gre=0
+    nsx "$n" sh -c 'set -e; ip link set dev gre0 up; ip addr add "$1/32" dev gre0
+      sysctl -qw net.ipv4.conf.gre0.rp_filter=0' sh "$VIP" || have_gre=0
   fi
   start_http "$n" "$n" 80
 done
