@@ -16,15 +16,14 @@ for r in "${RS[@]}"; do must -a -t "$VIP:80" -r "$r" -g; done
 
 N=20
 http_requests "$WORK/tcp" "$VIP" 80 $N
-echo "LVS-DR rr: sent $(sent_of "$WORK/tcp") answered $(answered_of "$WORK/tcp") split $(split_of "$WORK/tcp" rs1 rs2)"
-expect "LVS-DR: all $N answered, 10/10" \
-  test "$(answered_of "$WORK/tcp") $(split_of "$WORK/tcp" rs1 rs2)" = "$N rs1=10 rs2=10"
+report "LVS-DR rr" "$WORK/tcp" rs1 rs2
+expect "LVS-DR: all $N answered, 10/10" test "$ANSWERED $SPLIT" = "$N rs1=10 rs2=10"
 stats_read
-conns=$(stat_of "TCP $VIP:80" - 1) in=$(stat_of "TCP $VIP:80" - 2) out=$(stat_of "TCP $VIP:80" - 3)
+read -r conns inpk out _ < <(stat_line "TCP $VIP:80" -)
 via=$(nsx rs1 ip -o route get "$CLIENT" | grep -o 'via [0-9.]*')
-echo "LVS-DR director: Conns $conns InPkts $in OutPkts $out; rs1 reaches the client $via (router)"
-expect "LVS-DR replies bypass the director (Conns $conns = $N, InPkts $in > 0, OutPkts $out = 0)" \
-  test "${conns:-x}" = $N -a "${in:-0}" -gt 0 -a "${out:-x}" = 0
+echo "LVS-DR director: Conns $conns InPkts $inpk OutPkts $out; rs1 reaches the client $via (router)"
+expect "LVS-DR replies bypass the director (Conns $conns = $N, InPkts $inpk > 0, OutPkts $out = 0)" \
+  test "${conns:-x}" = $N -a "${inpk:-0}" -gt 0 -a "${out:-x}" = 0
 expect "LVS-DR real servers route to the client via the router" test "$via" = "via 10.78.2.1"
 expect "LVS-DR -L -n same as reference" same_view -L -n
 expect "LVS-DR -L -n --stats same as reference" same_view -L -n --stats

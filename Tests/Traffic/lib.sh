@@ -12,7 +12,8 @@ REF=/usr/sbin/ipvsadm
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
-TT=("$PY" "$HERE/tt.py")
+# -S -E: no site module (saves ~1 s of start-up in the guest); tt.py needs only builtins.
+TT=("$PY" -S -E "$HERE/tt.py")
 PREFIX="tt$TEST"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/traffic-$TEST.XXXXXX")
 RESULTS=${TRAFFIC_RESULTS:-$WORK/results}
@@ -122,27 +123,41 @@ udp_requests() {
   local out=$1; shift
   nsx cl timeout 90 "${TT[@]}" udp-client "$@" >"$out" 2>"$out.err"
 }
-# Summaries of a client output file (lines "INDEX PORT NAME|FAIL ...").
-sent_of() { wc -l <"$1" | tr -d ' '; }
-answered_of() { awk '$3 != "FAIL"' "$1" | wc -l | tr -d ' '; }
-count_of() { awk -v n="$2" '$3 == n' "$1" | wc -l | tr -d ' '; }
-# split_of FILE NAME...: "rs1=10 rs2=10".
-split_of() {
-  local f=$1 name out=""; shift
-  for name in "$@"; do out="$out $name=$(count_of "$f" "$name")"; done
-  echo "${out# }"
+# report LABEL FILE NAME...: tallies a client output file (lines "INDEX PORT NAME"
+# or "INDEX PORT FAIL reason") in one awk, sets SENT ANSWERED DISTINCT (how many
+# different servers answered) and SPLIT ("rs1=10 rs2=10" over the NAMEs), and prints
+# "LABEL: sent S answered A split SPLIT".
+report() {
+  local label=$1 f=$2; shift 2
+  read -r SENT ANSWERED DISTINCT SPLIT < <(awk -v names="$*" '
+    { sent++ } $3 != "FAIL" { ans++; if (!($3 in c)) d++; c[$3]++ }
+    END { n = split(names, nm, " "); s = ""
+          for (i = 1; i <= n; i++) s = s " " nm[i] "=" (c[nm[i]] + 0)
+          print sent + 0, ans + 0, d + 0, s }' "$f")
+  echo "$label: sent $SENT answered $ANSWERED split $SPLIT"
 }
-
-# stats_read: one read of ours `-L -n --stats --exact` (our ipvsadm takes ~1 s to
-# start in the guest), kept for stat_of and shown indented.
-stats_read() { ipvs -L -n --stats --exact >"$WORK/stats"; sed 's/^/  | /' "$WORK/stats"; }
-# stat_of SERVICE REAL FIELD: from the last stats_read; SERVICE as "TCP 10.0.0.1:80"
-# or "FWM 7", REAL as "10.0.0.2:80" or "-" for the service line; FIELD 1..5 =
-# Conns InPkts OutPkts InBytes OutBytes.
-stat_of() {
-  awk -v svc="$1" -v rs="$2" -v f="$3" '
-    /^(TCP|UDP|SCTP|FWM)/ { cur = $1 " " $2; if (cur == svc && rs == "-") print $(2 + f) }
-    /->/ { if (cur == svc && $2 == rs) print $(2 + f) }' "$WORK/stats"
+# stats_read: ours `-L -n --stats --exact`, kept for stat_line and shown indented.
+# The kernel (6.1) folds its per-cpu counters into what it reports only on the 2 s
+# estimator tick, so read after a tick and again after the next until two agree.
+stats_read() {
+  local i
+  sleep 2.2
+  ipvs -L -n --stats --exact >"$WORK/stats"
+  for i in 1 2 3 4; do
+    sleep 2.2
+    ipvs -L -n --stats --exact >"$WORK/stats.next"
+    cmp -s "$WORK/stats" "$WORK/stats.next" && break
+    mv "$WORK/stats.next" "$WORK/stats"
+  done
+  sed 's/^/  | /' "$WORK/stats"
+}
+# stat_line SERVICE REAL: "Conns InPkts OutPkts InBytes OutBytes" from the last
+# stats_read; SERVICE as "TCP 10.0.0.1:80" or "FWM 7", REAL as "10.0.0.2:80" or "-"
+# for the service's own line.
+stat_line() {
+  awk -v svc="$1" -v rs="$2" '
+    /^(TCP|UDP|SCTP|FWM)/ { cur = $1 " " $2; if (cur == svc && rs == "-") print $3, $4, $5, $6, $7 }
+    /->/ { if (cur == svc && $2 == rs) print $3, $4, $5, $6, $7 }' "$WORK/stats"
 }
 
 # same_view ARGS...: ours and the reference print the same for `ipvsadm ARGS`,

@@ -20,18 +20,21 @@ for t in "${tests[@]}"; do
   echo "=== $t"
   t0=$SECONDS
   : >"$results/$t"
-  TRAFFIC_RESULTS="$results/$t" timeout -k 10 180 bash "$here/$t.sh" "$ours"
+  TRAFFIC_RESULTS="$results/$t" timeout -k 10 300 bash "$here/$t.sh" "$ours"
   rc=$?
   p=$(grep -c '^PASS' "$results/$t") f=$(grep -c '^FAIL' "$results/$t")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     echo "FAIL: $t exited with status $rc"; f=1
   fi
   # Safety net when a test was killed before its own trap ran: its namespaces only.
-  for n in $(ip netns list | awk '{print $1}' | grep "^tt$t-"); do ip netns delete "$n"; done
+  for n in $(ip netns list | awk '{print $1}' | grep "^tt$t-"); do
+    for pid in $(ip netns pids "$n"); do kill -9 "$pid"; done
+    ip netns delete "$n"
+  done
   echo "=== $t: $p passed, $f failed ($((SECONDS - t0)) s)"
   passed=$((passed + p)) failed=$((failed + f))
 done
 rm -rf "$results"
-echo "traffic: total time $((SECONDS - start)) s"
+echo "total time: $((SECONDS - start)) s"
 echo "traffic: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

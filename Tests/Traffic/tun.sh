@@ -32,18 +32,24 @@ done
 for i in 1 2; do wait_listen "rs$i" tcp 80; done
 N=20
 
-# tun_case LABEL IPVSADM-REAL-SERVER-OPTIONS...
+# tun_case LABEL cmd|restore IPVSADM-REAL-SERVER-OPTIONS...: configure the service
+# with one ipvsadm call per rule, or all rules in one `ipvsadm -R` (restore) call.
 tun_case() {
-  local label=$1 r conns in out; shift
-  must -A -t "$VIP:80" -s rr
-  for r in "${RS[@]}"; do must -a -t "$VIP:80" -r "$r" "$@"; done
+  local label=$1 how=$2 r conns in out; shift 2
+  if [ "$how" = cmd ]; then
+    must -A -t "$VIP:80" -s rr
+    for r in "${RS[@]}"; do must -a -t "$VIP:80" -r "$r" "$@"; done
+  else
+    { echo "-A -t $VIP:80 -s rr"; for r in "${RS[@]}"; do echo "-a -t $VIP:80 -r $r $*"; done; } \
+      >"$WORK/rules"
+    ipvs -R <"$WORK/rules" || die "ipvsadm -R failed: $(tr '\n' ';' <"$WORK/rules")"
+  fi
   http_requests "$WORK/$label" "$VIP" 80 $N
-  echo "LVS-TUN $label rr: sent $(sent_of "$WORK/$label") answered $(answered_of "$WORK/$label") split $(split_of "$WORK/$label" rs1 rs2)"
-  expect "LVS-TUN $label: all $N answered, 10/10" \
-    test "$(answered_of "$WORK/$label") $(split_of "$WORK/$label" rs1 rs2)" = "$N rs1=10 rs2=10"
+  report "LVS-TUN $label rr (configured by $how)" "$WORK/$label" rs1 rs2
+  expect "LVS-TUN $label: all $N answered, 10/10" test "$ANSWERED $SPLIT" = "$N rs1=10 rs2=10"
   stats_read
-  conns=$(stat_of "TCP $VIP:80" - 1) in=$(stat_of "TCP $VIP:80" - 2) out=$(stat_of "TCP $VIP:80" - 3)
-  echo "LVS-TUN $label director: Conns $conns InPkts $in OutPkts $out"
+  read -r conns inpk out _ < <(stat_line "TCP $VIP:80" -)
+  echo "LVS-TUN $label director: Conns $conns InPkts $inpk OutPkts $out"
   expect "LVS-TUN $label replies bypass the director (Conns $conns = $N, OutPkts $out = 0)" \
     test "${conns:-x}" = $N -a "${out:-x}" = 0
   expect "LVS-TUN $label -L -n --tun-info same as reference" same_view -L -n --tun-info
@@ -51,14 +57,14 @@ tun_case() {
   must -C
 }
 
-tun_case ipip -i
+tun_case ipip cmd -i
 if [ $have_gue = 1 ]; then
-  tun_case gue -i --tun-type gue --tun-port 6080
+  tun_case gue cmd -i --tun-type gue --tun-port 6080
 else
   echo "LVS-TUN gue: SKIPPED (kernel has no fou/gue: modprobe fou failed)"
 fi
 if [ $have_gre = 1 ]; then
-  tun_case gre -i --tun-type gre
+  tun_case gre restore -i --tun-type gre
 else
   echo "LVS-TUN gre: SKIPPED (modprobe ip_gre failed)"
 fi
