@@ -35,7 +35,7 @@ N=20
 # tun_case LABEL cmd|restore IPVSADM-REAL-SERVER-OPTIONS...: configure the service
 # with one ipvsadm call per rule, or all rules in one `ipvsadm -R` (restore) call.
 tun_case() {
-  local label=$1 how=$2 r conns in out; shift 2
+  local label=$1 how=$2 r conns inpk out; shift 2
   if [ "$how" = cmd ]; then
     must -A -t "$VIP:80" -s rr
     for r in "${RS[@]}"; do must -a -t "$VIP:80" -r "$r" "$@"; done
