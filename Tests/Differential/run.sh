@@ -19,8 +19,9 @@ run_one() {
   ip netns add "$namespace" || return 1
   # Real servers are refused while lo is down in a new namespace.
   ip -n "$namespace" link set lo up
-  ip netns exec "$namespace" env PATH="$bin/$tool:$PATH" LC_ALL=C \
-    bash "$here/run-scenario.sh" "$file"
+  # A hung tool must not hang the suite: the scenario then simply differs.
+  timeout -k 5 180 ip netns exec "$namespace" env PATH="$bin/$tool:$PATH" LC_ALL=C \
+    bash "$here/run-scenario.sh" "$file" || echo "=== scenario ended with status $?"
   ip netns delete "$namespace"
 }
 
@@ -29,10 +30,17 @@ for file in "$scenarios"/*.scenario; do
   [ -e "$file" ] || continue
   index=$((index + 1))
   name=$(basename "$file" .scenario)
-  # The two namespaces are independent: run them side by side on the guest's two CPUs.
-  run_one "$file" reference "diff-ref-$index" >"$results/$name.reference" 2>&1 &
-  run_one "$file" ours "diff-ours-$index" >"$results/$name.ours" 2>&1
-  wait
+  # The two namespaces are independent: run them side by side on the guest's two CPUs,
+  # except where sync daemons start or stop (the kernel's sync threads can stall when
+  # two namespaces stop theirs at once).
+  if grep -q -- '-daemon' "$file"; then
+    run_one "$file" reference "diff-ref-$index" >"$results/$name.reference" 2>&1
+    run_one "$file" ours "diff-ours-$index" >"$results/$name.ours" 2>&1
+  else
+    run_one "$file" reference "diff-ref-$index" >"$results/$name.reference" 2>&1 &
+    run_one "$file" ours "diff-ours-$index" >"$results/$name.ours" 2>&1
+    wait
+  fi
   total=$((total + 1))
   if cmp -s "$results/$name.reference" "$results/$name.ours"; then
     identical=$((identical + 1))
