@@ -58,6 +58,8 @@ struct ParserErrorTests {
         ParseCase("-A -f 5x", error: usage("invalid fwmark value `5x' specified")),
         ParseCase(["-A", "-f", ""], error: usage("invalid fwmark value `' specified")),
         // Weights and thresholds.
+        // ipvsadm 1.31 dies of a segmentation fault here (strtok finds no flag at all).
+        ParseCase("-A -t 10.0.0.1:80 -s sh -b ,", error: usage("invalid scheduler flag `,'")),
         ParseCase("-a -t 10.0.0.1:80 -r 192.168.1.2 -w 2147483648", error: usage("illegal weight specified")),
         ParseCase("-a -t 10.0.0.1:80 -r 192.168.1.2 -w -1", error: usage("illegal weight specified")),
         ParseCase("-a -t 10.0.0.1:80 -r 192.168.1.2 -w abc", error: usage("illegal weight specified")),
