@@ -32,8 +32,11 @@ for file in "$scenarios"/*.scenario; do
   name=$(basename "$file" .scenario)
   # The two namespaces are independent: run them side by side on the guest's two CPUs,
   # except where sync daemons start or stop (the kernel's sync threads can stall when
-  # two namespaces stop theirs at once).
-  if grep -q -- '-daemon' "$file"; then
+  # two namespaces stop theirs at once), and where a scenario generates a table large
+  # enough that a service dump spans several netlink messages: the kernel resumes such a
+  # dump by an index that counts the services of every namespace, so a table changing in
+  # the other namespace makes either tool list some services twice or not at all.
+  if grep -v '^#' "$file" | grep -qE -- '-daemon|\<(for|while|seq|shuf)\>'; then
     run_one "$file" reference "diff-ref-$index" >"$results/$name.reference" 2>&1
     run_one "$file" ours "diff-ours-$index" >"$results/$name.ours" 2>&1
   else
