@@ -17,6 +17,7 @@ public final class IPVSClient: IPVSControl {
     /// Requests per sendmsg in `perform(batch:)`: enough to amortise the system call,
     /// few enough that the error replies of a whole chunk fit the receive buffer.
     private let batchChunkSize = 256
+    public var preferredBatchSize: Int { batchChunkSize }
     private let errorRecords: UnsafeMutablePointer<cipvs_error_record>
 
     /// Opens the socket and resolves the IPVS family.
@@ -120,7 +121,7 @@ public final class IPVSClient: IPVSControl {
         var found: Service?
         try request(
             command: IPVS_CMD_GET_SERVICE, operation: .getService, dump: false,
-            encode: { message throws(IPVSError) in try Self.putService(message, key, nil, .getService) }
+            encode: { Self.putService(&$0, key, nil) }
         ) { header in
             found = Self.decodeService(header)
         }
@@ -133,7 +134,7 @@ public final class IPVSClient: IPVSControl {
         var malformed = false
         try request(
             command: IPVS_CMD_GET_DEST, operation: .listDestinations, dump: true,
-            encode: { message throws(IPVSError) in try Self.putService(message, service, nil, .listDestinations) }
+            encode: { Self.putService(&$0, service, nil) }
         ) { header in
             if let destination = Self.decodeDestination(header, serviceFamily: service.family) {
                 destinations.append(destination)
@@ -177,7 +178,7 @@ public final class IPVSClient: IPVSControl {
     public func perform(_ request: IPVSRequest) throws(IPVSError) {
         try self.request(
             command: Self.command(for: request), operation: request.operation, dump: false,
-            encode: { message throws(IPVSError) in try Self.encode(request, into: message) }, reply: { _ in })
+            encode: { Self.encode(request, into: &$0) }, reply: { _ in })
     }
 
     /// Sends the requests many to a sendmsg, asking the kernel to acknowledge only the
@@ -195,8 +196,7 @@ public final class IPVSClient: IPVSControl {
     }
 
     private func sendChunk(_ requests: [IPVSRequest], _ range: Range<Int>, into results: inout [IPVSError?]) {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(range.count * 160)
+        var buffer = MessageBuffer(capacity: range.count * 160)
         var firstSequence: UInt32 = 0
         var lastSequence: UInt32 = 0
         var encoded: [Int] = []  // indices of requests that made it into the buffer
@@ -204,27 +204,25 @@ public final class IPVSClient: IPVSControl {
         for index in range {
             let request = requests[index]
             let isLast = index == range.upperBound - 1
-            do throws(IPVSError) {
-                let message = try newMessage(Self.command(for: request), operation: request.operation,
-                                             flags: isLast ? NLM_F_ACK : 0)
-                defer { nlmsg_free(message) }
-                try Self.encode(request, into: message)
-                nl_complete_msg(socket, message)
-                let header = nlmsg_hdr(message)!
-                if encoded.isEmpty { firstSequence = header.pointee.nlmsg_seq }
-                lastSequence = header.pointee.nlmsg_seq
-                let bytes = UnsafeRawBufferPointer(start: header, count: Int(header.pointee.nlmsg_len))
-                buffer.append(contentsOf: bytes)
-                encoded.append(index)
-            } catch {
-                results[index] = error
+            beginMessage(&buffer, Self.command(for: request), flags: isLast ? NLM_F_ACK : 0)
+            Self.encode(request, into: &buffer)
+            if buffer.overflowed {
+                buffer.discardMessage()
+                results[index] = IPVSError(request.operation, code: ENOMEM)
+                continue
             }
+            endMessage(&buffer)
+            if encoded.isEmpty { firstSequence = buffer.lastSequence }
+            lastSequence = buffer.lastSequence
+            encoded.append(index)
         }
         guard !encoded.isEmpty else { return }
         // The kernel handles a datagram's messages in order, so an error for the last one ends the chunk as an ack would.
         let mustAck = encoded.last == range.upperBound - 1
         resetLog(keepGoing: true, recordErrors: true)
-        let sent = buffer.withUnsafeMutableBytes { nl_sendto(socket, $0.baseAddress, $0.count) }
+        let sent = buffer.withBytes {
+            nl_sendto(socket, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count)
+        }
         var failure: IPVSError?
         if sent < 0 {
             failure = Self.error(fromLibnl: sent, requests[encoded[0]].operation)
@@ -264,30 +262,31 @@ public final class IPVSClient: IPVSControl {
             error_count: 0, errors_dropped: 0, acks: 0, last_error: 0, keep_going: keepGoing ? 1 : 0)
     }
 
-    private func newMessage(_ command: Int, operation: IPVSOperation, flags: Int32) throws(IPVSError) -> OpaquePointer {
-        // The largest request (a service with a persistence engine plus a real server) is
-        // well under 1 KiB; libnl's default would zero a whole page per request.
-        guard let message = nlmsg_alloc_size(1024) else { throw IPVSError(operation, code: ENOMEM) }
-        guard genlmsg_put(message, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, flags, UInt8(command), 1) != nil
-        else {
-            nlmsg_free(message)
-            throw IPVSError(operation, code: ENOMEM)
-        }
-        return message
+    /// Starts a request of the IPVS family in `buffer`.
+    private func beginMessage(_ buffer: inout MessageBuffer, _ command: Int, flags: Int32) {
+        buffer.beginMessage(family: UInt16(family), flags: flags, port: nl_socket_get_local_port(socket), command: command)
+    }
+
+    /// Ends the request begun last, numbered by the socket as libnl numbers what it sends.
+    private func endMessage(_ buffer: inout MessageBuffer) {
+        buffer.endMessage(sequence: nl_socket_use_seq(socket))
     }
 
     /// Sends one request and reads its replies, handing each data message to `reply`.
     /// A dump ends with NLMSG_DONE; anything else with the kernel's ack or error.
     private func request(
         command: Int, operation: IPVSOperation, dump: Bool,
-        encode: (OpaquePointer) throws(IPVSError) -> Void,
+        encode: (inout MessageBuffer) -> Void,
         reply: (UnsafeMutablePointer<nlmsghdr>) -> Void
     ) throws(IPVSError) {
-        let message = try newMessage(command, operation: operation, flags: dump ? NLM_F_DUMP : NLM_F_ACK)
-        defer { nlmsg_free(message) }
-        try encode(message)
+        var message = MessageBuffer()
+        beginMessage(&message, command, flags: dump ? NLM_F_DUMP : NLM_F_ACK)
+        encode(&message)
+        if message.overflowed { throw IPVSError(operation, code: ENOMEM) }
+        endMessage(&message)
         resetLog(keepGoing: false, recordErrors: false)
-        try check(nl_send_auto(socket, message), operation)
+        try check(message.withBytes { nl_sendto(socket, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) },
+                  operation)
         try withoutActuallyEscaping(reply) { (reply) throws(IPVSError) in
             let collector = ReplyCollector(reply)
             let context = Unmanaged.passUnretained(collector).toOpaque()
@@ -346,100 +345,96 @@ public final class IPVSClient: IPVSControl {
         }
     }
 
-    private static func encode(_ request: IPVSRequest, into message: OpaquePointer) throws(IPVSError) {
-        let operation = request.operation
+    private static func encode(_ request: IPVSRequest, into message: inout MessageBuffer) {
         switch request {
         case .addService(let key, let configuration), .editService(let key, let configuration):
-            try putService(message, key, configuration, operation)
+            putService(&message, key, configuration)
         case .deleteService(let key):
-            try putService(message, key, nil, operation)
+            putService(&message, key, nil)
         case .addDestination(let destination, let configuration, let service),
             .editDestination(let destination, let configuration, let service):
-            try putService(message, service, nil, operation)
-            try putDestination(message, destination, configuration, operation)
+            putService(&message, service, nil)
+            putDestination(&message, destination, configuration)
         case .deleteDestination(let destination, let service):
-            try putService(message, service, nil, operation)
-            try putDestination(message, destination, DestinationConfiguration(), operation)
+            putService(&message, service, nil)
+            putDestination(&message, destination, DestinationConfiguration())
         case .zero(let key):
-            if let key { try putService(message, key, nil, operation) }
+            if let key { putService(&message, key, nil) }
         case .flush:
             break
         case .setTimeouts(let timeouts):
-            let writer = AttributeWriter(message: message, operation: operation)
-            try writer.u32(IPVS_CMD_ATTR_TIMEOUT_TCP, timeouts.tcp)
-            try writer.u32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, timeouts.tcpFin)
-            try writer.u32(IPVS_CMD_ATTR_TIMEOUT_UDP, timeouts.udp)
+            message.put(IPVS_CMD_ATTR_TIMEOUT_TCP, value: timeouts.tcp)
+            message.put(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, value: timeouts.tcpFin)
+            message.put(IPVS_CMD_ATTR_TIMEOUT_UDP, value: timeouts.udp)
         case .startDaemon(let daemon):
-            try putDaemon(message, daemon, operation, full: true)
+            putDaemon(&message, daemon, full: true)
         case .stopDaemon(let daemon):
-            try putDaemon(message, daemon, operation, full: false)
+            putDaemon(&message, daemon, full: false)
         }
     }
 
     private static func putService(
-        _ message: OpaquePointer, _ key: ServiceKey, _ configuration: ServiceConfiguration?, _ operation: IPVSOperation
-    ) throws(IPVSError) {
-        let writer = AttributeWriter(message: message, operation: operation)
-        try writer.nest(IPVS_CMD_ATTR_SERVICE) { () throws(IPVSError) in
-            try writer.u16(IPVS_SVC_ATTR_AF, key.family.rawValue)
+        _ message: inout MessageBuffer, _ key: ServiceKey, _ configuration: ServiceConfiguration?
+    ) {
+        message.nest(IPVS_CMD_ATTR_SERVICE) { message in
+            message.put(IPVS_SVC_ATTR_AF, value: key.family.rawValue)
             switch key {
             case .firewallMark(let mark, _):
-                try writer.u32(IPVS_SVC_ATTR_FWMARK, mark)
+                message.put(IPVS_SVC_ATTR_FWMARK, value: mark)
             case .address(let proto, let address, let port):
-                try writer.u16(IPVS_SVC_ATTR_PROTOCOL, proto.rawValue)
-                try address.withKernelBytes { (bytes) throws(IPVSError) in try writer.bytes(IPVS_SVC_ATTR_ADDR, bytes) }
-                try writer.u16(IPVS_SVC_ATTR_PORT, port.bigEndian)
+                message.put(IPVS_SVC_ATTR_PROTOCOL, value: proto.rawValue)
+                address.withKernelBytes { message.put(IPVS_SVC_ATTR_ADDR, $0) }
+                message.put(IPVS_SVC_ATTR_PORT, value: port.bigEndian)
             }
             guard let configuration else { return }
-            try writer.string(IPVS_SVC_ATTR_SCHED_NAME, configuration.scheduler.rawValue)
+            putString(&message, IPVS_SVC_ATTR_SCHED_NAME, configuration.scheduler.rawValue)
             if let engine = configuration.persistenceEngine, !engine.isEmpty {
-                try writer.string(IPVS_SVC_ATTR_PE_NAME, engine)
+                putString(&message, IPVS_SVC_ATTR_PE_NAME, engine)
             }
-            var flags = ip_vs_flags(flags: configuration.flags.rawValue, mask: ~0)
-            try withUnsafeBytes(of: &flags) { (raw) throws(IPVSError) in try writer.bytes(IPVS_SVC_ATTR_FLAGS, raw) }
-            try writer.u32(IPVS_SVC_ATTR_TIMEOUT, configuration.timeout)
-            try writer.u32(IPVS_SVC_ATTR_NETMASK, configuration.netmask.kernelValue)
+            message.put(IPVS_SVC_ATTR_FLAGS, value: ip_vs_flags(flags: configuration.flags.rawValue, mask: ~0))
+            message.put(IPVS_SVC_ATTR_TIMEOUT, value: configuration.timeout)
+            message.put(IPVS_SVC_ATTR_NETMASK, value: configuration.netmask.kernelValue)
         }
     }
 
     private static func putDestination(
-        _ message: OpaquePointer, _ key: DestinationKey, _ configuration: DestinationConfiguration,
-        _ operation: IPVSOperation
-    ) throws(IPVSError) {
-        let writer = AttributeWriter(message: message, operation: operation)
-        try writer.nest(IPVS_CMD_ATTR_DEST) { () throws(IPVSError) in
-            try writer.u16(IPVS_DEST_ATTR_ADDR_FAMILY, key.address.family.rawValue)
-            try key.address.withKernelBytes { (bytes) throws(IPVSError) in try writer.bytes(IPVS_DEST_ATTR_ADDR, bytes) }
-            try writer.u16(IPVS_DEST_ATTR_PORT, key.port.bigEndian)
-            try writer.u32(IPVS_DEST_ATTR_FWD_METHOD, configuration.forwarding.rawValue & 0x7)
-            try writer.u32(IPVS_DEST_ATTR_WEIGHT, UInt32(bitPattern: configuration.weight))
-            try writer.u8(IPVS_DEST_ATTR_TUN_TYPE, configuration.tunnel.type.rawValue)
-            try writer.u16(IPVS_DEST_ATTR_TUN_PORT, configuration.tunnel.port.bigEndian)
-            try writer.u16(IPVS_DEST_ATTR_TUN_FLAGS, configuration.tunnel.checksum.rawValue)
-            try writer.u32(IPVS_DEST_ATTR_U_THRESH, configuration.upperThreshold)
-            try writer.u32(IPVS_DEST_ATTR_L_THRESH, configuration.lowerThreshold)
+        _ message: inout MessageBuffer, _ key: DestinationKey, _ configuration: DestinationConfiguration
+    ) {
+        message.nest(IPVS_CMD_ATTR_DEST) { message in
+            message.put(IPVS_DEST_ATTR_ADDR_FAMILY, value: key.address.family.rawValue)
+            key.address.withKernelBytes { message.put(IPVS_DEST_ATTR_ADDR, $0) }
+            message.put(IPVS_DEST_ATTR_PORT, value: key.port.bigEndian)
+            message.put(IPVS_DEST_ATTR_FWD_METHOD, value: configuration.forwarding.rawValue & 0x7)
+            message.put(IPVS_DEST_ATTR_WEIGHT, value: UInt32(bitPattern: configuration.weight))
+            message.put(IPVS_DEST_ATTR_TUN_TYPE, value: configuration.tunnel.type.rawValue)
+            message.put(IPVS_DEST_ATTR_TUN_PORT, value: configuration.tunnel.port.bigEndian)
+            message.put(IPVS_DEST_ATTR_TUN_FLAGS, value: configuration.tunnel.checksum.rawValue)
+            message.put(IPVS_DEST_ATTR_U_THRESH, value: configuration.upperThreshold)
+            message.put(IPVS_DEST_ATTR_L_THRESH, value: configuration.lowerThreshold)
         }
     }
 
-    private static func putDaemon(_ message: OpaquePointer, _ daemon: SyncDaemon, _ operation: IPVSOperation, full: Bool)
-        throws(IPVSError)
-    {
-        let writer = AttributeWriter(message: message, operation: operation)
-        try writer.nest(IPVS_CMD_ATTR_DAEMON) { () throws(IPVSError) in
-            try writer.u32(IPVS_DAEMON_ATTR_STATE, daemon.role.rawValue)
-            try writer.string(IPVS_DAEMON_ATTR_MCAST_IFN, daemon.interface)
-            try writer.u32(IPVS_DAEMON_ATTR_SYNC_ID, daemon.syncID)
+    private static func putDaemon(_ message: inout MessageBuffer, _ daemon: SyncDaemon, full: Bool) {
+        message.nest(IPVS_CMD_ATTR_DAEMON) { message in
+            message.put(IPVS_DAEMON_ATTR_STATE, value: daemon.role.rawValue)
+            putString(&message, IPVS_DAEMON_ATTR_MCAST_IFN, daemon.interface)
+            message.put(IPVS_DAEMON_ATTR_SYNC_ID, value: daemon.syncID)
             guard full else { return }
-            if let length = daemon.maximumLength { try writer.u16(IPVS_DAEMON_ATTR_SYNC_MAXLEN, length) }
-            if let port = daemon.port { try writer.u16(IPVS_DAEMON_ATTR_MCAST_PORT, port) }
-            if let ttl = daemon.ttl { try writer.u8(IPVS_DAEMON_ATTR_MCAST_TTL, ttl) }
+            if let length = daemon.maximumLength { message.put(IPVS_DAEMON_ATTR_SYNC_MAXLEN, value: length) }
+            if let port = daemon.port { message.put(IPVS_DAEMON_ATTR_MCAST_PORT, value: port) }
+            if let ttl = daemon.ttl { message.put(IPVS_DAEMON_ATTR_MCAST_TTL, value: ttl) }
             switch daemon.group {
-            case .v4(let group)?: try writer.u32(IPVS_DAEMON_ATTR_MCAST_GROUP, group.bigEndian)
+            case .v4(let group)?: message.put(IPVS_DAEMON_ATTR_MCAST_GROUP, value: group.bigEndian)
             case let group? where group.family == .inet6:
-                try writer.bytes(IPVS_DAEMON_ATTR_MCAST_GROUP6, group.kernelBytes)
+                group.kernelBytes.withUnsafeBytes { message.put(IPVS_DAEMON_ATTR_MCAST_GROUP6, $0) }
             default: break
             }
         }
+    }
+
+    /// A C string attribute, its terminating NUL included, as nla_put_string writes it.
+    private static func putString(_ message: inout MessageBuffer, _ type: Int, _ value: String) {
+        value.withCString { message.put(type, UnsafeRawBufferPointer(start: $0, count: strlen($0) + 1)) }
     }
 
     // MARK: Decoding
@@ -592,30 +587,4 @@ private func withAttributeTable<Result>(
 
 private func attributeBytes(_ attribute: UnsafeMutablePointer<nlattr>) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(start: nla_data(attribute), count: Int(nla_len(attribute)))
-}
-
-/// Appends attributes to a message; every libnl failure becomes EMSGSIZE-free ENOMEM as ipvsadm reports it.
-private struct AttributeWriter {
-    let message: OpaquePointer
-    let operation: IPVSOperation
-
-    private func check(_ result: Int32) throws(IPVSError) {
-        if result < 0 { throw IPVSError(operation, code: ENOMEM) }
-    }
-
-    func u8(_ type: Int, _ value: UInt8) throws(IPVSError) { try check(nla_put_u8(message, Int32(type), value)) }
-    func u16(_ type: Int, _ value: UInt16) throws(IPVSError) { try check(nla_put_u16(message, Int32(type), value)) }
-    func u32(_ type: Int, _ value: UInt32) throws(IPVSError) { try check(nla_put_u32(message, Int32(type), value)) }
-    func string(_ type: Int, _ value: String) throws(IPVSError) { try check(nla_put_string(message, Int32(type), value)) }
-    func bytes(_ type: Int, _ value: [UInt8]) throws(IPVSError) {
-        try check(value.withUnsafeBytes { nla_put(message, Int32(type), Int32($0.count), $0.baseAddress) })
-    }
-    func bytes(_ type: Int, _ value: UnsafeRawBufferPointer) throws(IPVSError) {
-        try check(nla_put(message, Int32(type), Int32(value.count), value.baseAddress))
-    }
-    func nest(_ type: Int, _ body: () throws(IPVSError) -> Void) throws(IPVSError) {
-        guard let start = nla_nest_start(message, Int32(type)) else { throw IPVSError(operation, code: ENOMEM) }
-        try body()
-        try check(nla_nest_end(message, start))
-    }
 }

@@ -45,6 +45,9 @@ public protocol IPVSControl: AnyObject {
     /// Performs requests in order, each independently of the others' failures,
     /// and returns each one's error (nil for success) in the same order.
     func perform(batch requests: [IPVSRequest]) -> [IPVSError?]
+    /// How many requests a batch should hold to be sent as cheaply as possible; callers
+    /// that stream requests pass them on in batches of this size.
+    var preferredBatchSize: Int { get }
     /// Every service's real servers with just address, port, forwarding method, weight and
     /// connection counts, in one cheap read where the table offers one (see `TableListing`);
     /// nil where it does not. Services missing from the result need `destinations(of:)`.
@@ -53,6 +56,8 @@ public protocol IPVSControl: AnyObject {
 
 extension IPVSControl {
     public func destinationSummaries() -> [ServiceKey: [Destination]]? { nil }
+
+    public var preferredBatchSize: Int { 256 }
 
     public func perform(batch requests: [IPVSRequest]) -> [IPVSError?] {
         requests.map { (request) -> IPVSError? in

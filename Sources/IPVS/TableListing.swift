@@ -28,89 +28,150 @@ public enum TableListing {
         return parse(text)
     }
 
-    /// Parses the listing's text (its two heading lines included).
+    /// Parses the listing's text (its two heading lines included). Works on the bytes in
+    /// place: a large table has one line per real server, and this runs on every listing.
     public static func parse(_ text: [UInt8]) -> [ServiceKey: [Destination]] {
         var table: [ServiceKey: [Destination]] = [:]
         var ambiguous: Set<ServiceKey> = []
         var current: ServiceKey?
+        var currentDestinations: [Destination] = []
+        func finishService() {
+            if let current { table[current] = currentDestinations }
+            current = nil
+            currentDestinations = []
+        }
         text.withUnsafeBufferPointer { bytes in
             var lineStart = 0
-            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "\n") {
-                let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<index])
-                lineStart = index + 1
-                let fields = split(line)
-                guard fields.count >= 2 else { continue }
-                if fields[0] == "->" {
-                    guard let service = current, fields.count >= 6,
-                        let (address, port) = endpoint(fields[1]),
-                        let weight = Int32(fields[3]), let active = UInt32(fields[4]), let inactive = UInt32(fields[5])
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                let line = Line(bytes, lineStart..<lineEnd)
+                lineStart = lineEnd + 1
+                guard line.fieldCount >= 2 else { continue }
+                if line.field(0, is: "->") {
+                    guard current != nil, line.fieldCount >= 6,
+                        let (address, port) = line.endpoint(1),
+                        let weight = line.decimal(3).flatMap({ Int32(exactly: $0) }),
+                        let active = line.decimal(4).flatMap({ UInt32(exactly: $0) }),
+                        let inactive = line.decimal(5).flatMap({ UInt32(exactly: $0) })
                     else { continue }
-                    let destination = Destination(
+                    currentDestinations.append(Destination(
                         key: DestinationKey(address: address, port: port),
-                        configuration: DestinationConfiguration(forwarding: forwarding(fields[2]), weight: weight),
-                        connections: ConnectionCounts(active: active, inactive: inactive))
-                    table[service, default: []].append(destination)
+                        configuration: DestinationConfiguration(forwarding: line.forwarding(2), weight: weight),
+                        connections: ConnectionCounts(active: active, inactive: inactive)))
                     continue
                 }
-                current = nil
+                finishService()
                 let key: ServiceKey
-                switch fields[0] {
-                case "FWM":
-                    guard let mark = UInt32(fields[1], radix: 16) else { continue }
+                if line.field(0, is: "FWM") {
+                    guard let mark = line.hexadecimal(line.fields[1]).flatMap({ UInt32(exactly: $0) }) else { continue }
                     key = .firewallMark(mark, family: .inet)
-                case "TCP", "UDP", "SCTP":
-                    guard let (address, port) = endpoint(fields[1]) else { continue }
-                    let proto: IPProtocol = fields[0] == "TCP" ? .tcp : fields[0] == "UDP" ? .udp : .sctp
+                } else {
+                    let proto: IPProtocol
+                    if line.field(0, is: "TCP") {
+                        proto = .tcp
+                    } else if line.field(0, is: "UDP") {
+                        proto = .udp
+                    } else if line.field(0, is: "SCTP") {
+                        proto = .sctp
+                    } else {
+                        continue  // the heading lines
+                    }
+                    guard let (address, port) = line.endpoint(1) else { continue }
                     key = .address(proto, address, port: port)
-                default:
-                    continue  // the heading lines
                 }
                 if table[key] != nil { ambiguous.insert(key) }
-                table[key] = []
                 current = key
             }
+            finishService()
         }
         for key in ambiguous { table[key] = nil }
         return table
     }
 
-    private static func split(_ line: UnsafeBufferPointer<UInt8>) -> [String] {
-        var fields: [String] = []
-        var start: Int?
-        for index in 0...line.count {
-            let isSpace = index == line.count || line[index] == UInt8(ascii: " ") || line[index] == UInt8(ascii: "\t")
-            if isSpace {
-                if let first = start {
-                    fields.append(String(decoding: UnsafeBufferPointer(rebasing: line[first..<index]), as: UTF8.self))
-                    start = nil
+    /// One line of the listing, split at blanks into at most eight fields.
+    private struct Line {
+        let bytes: UnsafeBufferPointer<UInt8>
+        private(set) var fields: [Range<Int>] = []
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+            self.bytes = bytes
+            fields.reserveCapacity(8)
+            var index = range.lowerBound
+            while index < range.upperBound && fields.count < 8 {
+                while index < range.upperBound && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t")) {
+                    index += 1
                 }
-            } else if start == nil {
-                start = index
+                let start = index
+                while index < range.upperBound && bytes[index] != UInt8(ascii: " ") && bytes[index] != UInt8(ascii: "\t") {
+                    index += 1
+                }
+                if index > start { fields.append(start..<index) }
             }
         }
-        return fields
-    }
 
-    /// "0A000001:0050" or "[2001:0db8:...:0001]:0050".
-    private static func endpoint(_ text: String) -> (IPAddress, UInt16)? {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...], radix: 16)
-        else { return nil }
-        let host = text[..<colon]
-        if host.first == "[" {
-            guard host.last == "]", let address = IPAddress.parse(String(host.dropFirst().dropLast()), family: .inet6)
-            else { return nil }
-            return (address, port)
+        var fieldCount: Int { fields.count }
+
+        func field(_ index: Int, is text: StaticString) -> Bool {
+            let range = fields[index]
+            guard range.count == text.utf8CodeUnitCount else { return false }
+            return text.withUTF8Buffer { expected in
+                for offset in 0..<range.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
+                return true
+            }
         }
-        guard let value = UInt32(host, radix: 16) else { return nil }
-        return (.v4(value), port)
-    }
 
-    private static func forwarding(_ name: String) -> ForwardingMethod {
-        switch name {
-        case "Local": return .localNode
-        case "Tunnel": return .tunneling
-        case "Route": return .directRouting
-        default: return .masquerading
+        func decimal(_ index: Int) -> UInt64? {
+            let range = fields[index]
+            guard !range.isEmpty, range.count <= 19 else { return nil }
+            var value: UInt64 = 0
+            for position in range {
+                let digit = bytes[position] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value * 10 + UInt64(digit)
+            }
+            return value
+        }
+
+        func hexadecimal(_ range: Range<Int>) -> UInt64? {
+            guard !range.isEmpty, range.count <= 16 else { return nil }
+            var value: UInt64 = 0
+            for position in range {
+                let byte = bytes[position]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                value = value << 4 | UInt64(digit)
+            }
+            return value
+        }
+
+        /// "0A000001:0050" or "[2001:0db8:...:0001]:0050".
+        func endpoint(_ index: Int) -> (IPAddress, UInt16)? {
+            let range = fields[index]
+            guard let colon = range.last(where: { bytes[$0] == UInt8(ascii: ":") }),
+                let port = hexadecimal(colon + 1..<range.upperBound).flatMap({ UInt16(exactly: $0) })
+            else { return nil }
+            let host = range.lowerBound..<colon
+            if bytes[range.lowerBound] == UInt8(ascii: "[") {
+                guard host.count >= 2, bytes[colon - 1] == UInt8(ascii: "]") else { return nil }
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[host.lowerBound + 1..<colon - 1]), as: UTF8.self)
+                guard let address = IPAddress.parse(text, family: .inet6) else { return nil }
+                return (address, port)
+            }
+            guard let value = hexadecimal(host).flatMap({ UInt32(exactly: $0) }) else { return nil }
+            return (.v4(value), port)
+        }
+
+        func forwarding(_ index: Int) -> ForwardingMethod {
+            if field(index, is: "Local") { return .localNode }
+            if field(index, is: "Tunnel") { return .tunneling }
+            if field(index, is: "Route") { return .directRouting }
+            return .masquerading
         }
     }
 }

@@ -157,9 +157,9 @@ public final class AdminSession {
                 throw Exit(status: 1)
             }
             output.write(formatter.title)
-            var text = ""
+            var text = ByteText()
             formatter.write(service, try destinations(of: service.key), to: &text)
-            output.write(text)
+            output.write(bytes: text.bytes)
         case .connections:
             try listConnections(options)
         case .timeouts:
@@ -185,7 +185,7 @@ public final class AdminSession {
         // The default view needs nothing the kernel's text listing lacks: one read then
         // replaces a netlink dump per service.
         let summaries = formatter.needsOnlyDestinationSummaries ? control.destinationSummaries() : nil
-        var text = formatter.title
+        var text = ByteText(formatter.title)
         for service in services {
             let serviceDestinations: [Destination]
             if let summary = summaries?[service.key] {
@@ -194,17 +194,17 @@ public final class AdminSession {
                 do {
                     serviceDestinations = try destinations(of: service.key)
                 } catch {
-                    output.write(text)  // ipvsadm has printed everything up to the failing service
+                    output.write(bytes: text.bytes)  // ipvsadm has printed everything up to the failing service
                     throw error
                 }
             }
             formatter.write(service, serviceDestinations, to: &text)
-            if text.utf8.count >= 1 << 16 {
-                output.write(text)
-                text = ""
+            if text.count >= 1 << 16 {
+                output.write(bytes: text.bytes)
+                text.removeAll()
             }
         }
-        output.write(text)
+        output.write(bytes: text.bytes)
     }
 
     private func destinations(of key: ServiceKey) throws(Exit) -> [Destination] {
@@ -246,19 +246,24 @@ public final class AdminSession {
             pending.removeAll(keepingCapacity: true)
         }
 
-        for line in RestoreInput.lines(readInput()) {
+        var input = RestoreInput(readInput())
+        while input.nextLine() {
             let command: AdminCommand?
-            do {
-                command = try CommandLineParser.parse(line)
-            } catch {
-                flushPending()
-                try report(error)
-                result = -1
-                continue
+            if let canonical = input.canonicalCommand() {
+                command = canonical
+            } else {
+                do {
+                    command = try CommandLineParser.parse(input.strings)
+                } catch {
+                    flushPending()
+                    try report(error)
+                    result = -1
+                    continue
+                }
             }
             if let request = Self.request(for: command) {
                 pending.append(request)
-                if pending.count >= 4096 { flushPending() }
+                if pending.count >= control.preferredBatchSize { flushPending() }
                 continue
             }
             flushPending()
@@ -271,39 +276,5 @@ public final class AdminSession {
         }
         flushPending()
         return result
-    }
-}
-
-/// Splits restore input as ipvsadm does: lines of words separated by spaces, tabs or
-/// carriage returns; a word "ipvsadm" anywhere is dropped; lines left empty are skipped.
-/// Like ipvsadm's reader, a last line without a newline is lost if it ends in two or
-/// more blanks (the reader meets the end of input while skipping them).
-enum RestoreInput {
-    static func lines(_ input: [UInt8]) -> [[String]] {
-        var lines: [[String]] = []
-        var words: [String] = []
-        var word: [UInt8] = []
-        func endWord() {
-            guard !word.isEmpty else { return }
-            let text = String(decoding: word, as: UTF8.self)
-            if text != "ipvsadm" { words.append(text) }
-            word.removeAll(keepingCapacity: true)
-        }
-        for byte in input {
-            switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
-                endWord()
-            case UInt8(ascii: "\n"):
-                endWord()
-                if !words.isEmpty { lines.append(words) }
-                words.removeAll(keepingCapacity: true)
-            default:
-                word.append(byte)
-            }
-        }
-        endWord()
-        let blank: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")]
-        if !words.isEmpty && input.reversed().prefix(while: blank.contains).count < 2 { lines.append(words) }
-        return lines
     }
 }

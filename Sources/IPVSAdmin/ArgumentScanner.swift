@@ -48,11 +48,12 @@ struct ArgumentScanner {
                 guard next < arguments.count else { return .end }
                 let word = arguments[next]
                 next += 1
-                if restAreOperands || !word.hasPrefix("-") || word == "-" {
+                let utf8 = word.utf8
+                if restAreOperands || utf8.first != UInt8(ascii: "-") || utf8.count == 1 {
                     operands.append(word)
                     continue
                 }
-                if word == "--" {
+                if utf8.count == 2 && utf8.last == UInt8(ascii: "-") {
                     restAreOperands = true
                     continue
                 }

@@ -296,7 +296,7 @@ public struct CommandLineParser {
     /// address or host name with an optional numeric or named port.
     /// Returns nil where ipvsadm finds no address; the port is nil when none was given.
     static func parseHostPort(_ text: String, protocol proto: IPProtocol) -> (IPAddress, UInt16?)? {
-        if text.allSatisfy(\.isASCIIDigit) { return nil }
+        if text.utf8.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) { return nil }
         var host = Substring(text)
         var portText: Substring?
         if host.first == "[" {
@@ -308,7 +308,10 @@ public struct CommandLineParser {
             host = host[..<close]
         }
         let address: IPAddress
-        if let v6 = IPAddress.parse(String(host), family: .inet6) {
+        // An IPv6 address has at least two colons; "10.0.0.1:80" needs no inet_pton try.
+        if host.utf8.lazy.filter({ $0 == UInt8(ascii: ":") }).count >= 2,
+            let v6 = IPAddress.parse(String(host), family: .inet6)
+        {
             address = v6
         } else {
             if let colon = host.lastIndex(of: ":") {
@@ -495,8 +498,4 @@ public struct CommandLineParser {
             return .zero(serviceKey)
         }
     }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -58,46 +58,69 @@ struct ListFormatter {
     }
 
     /// One service and its real servers.
-    func write(_ service: Service, _ destinations: [Destination], to out: inout String) {
-        let name = serviceName(service.key)
+    func write(_ service: Service, _ destinations: [Destination], to out: inout ByteText) {
+        var name = ByteText()
+        appendServiceName(service.key, to: &name)
         let configuration = service.configuration
         if rules {
-            out += "-A \(name) -s \(configuration.scheduler.rawValue)"
+            out.append("-A ")
+            out.append(name)
+            out.append(" -s ")
+            out.append(configuration.scheduler.rawValue)
             if configuration.flags.contains(.persistent) {
-                out += " -p \(configuration.timeout)"
-                if let mask = maskText(configuration.netmask) { out += " -M \(mask)" }
+                out.append(" -p ")
+                out.append(decimal: configuration.timeout)
+                if appendsMask(configuration.netmask) {
+                    out.append(" -M ")
+                    appendMask(configuration.netmask, to: &out)
+                }
             }
-            if let engine = configuration.persistenceEngine, !engine.isEmpty { out += " --pe \(engine)" }
-            if configuration.flags.contains(.onePacket) { out += " -o" }
+            if let engine = configuration.persistenceEngine, !engine.isEmpty {
+                out.append(" --pe ")
+                out.append(engine)
+            }
+            if configuration.flags.contains(.onePacket) { out.append(" -o") }
             if !configuration.flags.isDisjoint(with: .schedulerFlags) {
-                out += " -b " + schedulerFlagNames(configuration)
+                out.append(" -b ")
+                out.append(schedulerFlagNames(configuration))
             }
-        } else if options.contains(.stats) {
-            out += name.padded(33)
+        } else if options.contains(.stats) || options.contains(.rate) {
+            out.padded(33) { $0.append(name) }
             let s = service.statistics
-            for value in [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes] {
-                out += largeNumber(value)
-            }
-        } else if options.contains(.rate) {
-            out += name.padded(33)
-            let s = service.statistics
-            for value in [s.connectionsPerSecond, s.incomingPacketsPerSecond, s.outgoingPacketsPerSecond,
-                          s.incomingBytesPerSecond, s.outgoingBytesPerSecond] {
-                out += largeNumber(value)
+            if options.contains(.stats) {
+                for value in [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes] {
+                    appendLargeNumber(value, to: &out)
+                }
+            } else {
+                for value in [s.connectionsPerSecond, s.incomingPacketsPerSecond, s.outgoingPacketsPerSecond,
+                              s.incomingBytesPerSecond, s.outgoingBytesPerSecond] {
+                    appendLargeNumber(value, to: &out)
+                }
             }
         } else {
-            out += "\(name) \(configuration.scheduler.rawValue)"
+            out.append(name)
+            out.append(" ")
+            out.append(configuration.scheduler.rawValue)
             if !configuration.flags.isDisjoint(with: .schedulerFlags) {
-                out += " (" + schedulerFlagNames(configuration) + ")"
+                out.append(" (")
+                out.append(schedulerFlagNames(configuration))
+                out.append(")")
             }
             if configuration.flags.contains(.persistent) {
-                out += " persistent \(configuration.timeout)"
-                if let mask = maskText(configuration.netmask) { out += " mask \(mask)" }
-                if let engine = configuration.persistenceEngine, !engine.isEmpty { out += " pe \(engine)" }
+                out.append(" persistent ")
+                out.append(decimal: configuration.timeout)
+                if appendsMask(configuration.netmask) {
+                    out.append(" mask ")
+                    appendMask(configuration.netmask, to: &out)
+                }
+                if let engine = configuration.persistenceEngine, !engine.isEmpty {
+                    out.append(" pe ")
+                    out.append(engine)
+                }
             }
-            if configuration.flags.contains(.onePacket) { out += " ops" }
+            if configuration.flags.contains(.onePacket) { out.append(" ops") }
         }
-        out += "\n"
+        out.append("\n")
 
         let proto: IPProtocol
         if case .address(let p, _, _) = service.key { proto = p } else { proto = IPProtocol(rawValue: 0) }
@@ -107,106 +130,156 @@ struct ListFormatter {
         }
     }
 
-    private func write(_ destination: Destination, protocol proto: IPProtocol, serviceName: String, to out: inout String) {
-        var name = addressPort(destination.key.address, destination.key.port, protocol: proto)
-        if !rules && destination.key.address.family != .inet6 { name = String(name.prefix(28)) }
+    private func write(_ destination: Destination, protocol proto: IPProtocol, serviceName: ByteText, to out: inout ByteText) {
         let configuration = destination.configuration
         let counts = destination.connections
         let s = destination.statistics
         if rules {
-            out += "-a \(serviceName) -r \(name) \(forwardingSwitch(configuration.forwarding)) -w \(configuration.weight)"
+            out.append("-a ")
+            out.append(serviceName)
+            out.append(" -r ")
+            appendAddressPort(destination.key.address, destination.key.port, protocol: proto, to: &out)
+            out.append(" ")
+            out.append(forwardingSwitch(configuration.forwarding))
+            out.append(" -w ")
+            out.append(decimal: configuration.weight)
             if configuration.forwarding == .tunneling {
                 let tunnel = configuration.tunnel
                 switch tunnel.type {
-                case .ipip: out += " --tun-type ipip"
-                case .gue: out += " --tun-type gue --tun-port \(tunnel.port) \(checksumOption(tunnel.checksum))"
-                case .gre: out += " --tun-type gre \(checksumOption(tunnel.checksum))"
+                case .ipip:
+                    out.append(" --tun-type ipip")
+                case .gue:
+                    out.append(" --tun-type gue --tun-port ")
+                    out.append(decimal: tunnel.port)
+                    out.append(" ")
+                    out.append(checksumOption(tunnel.checksum))
+                case .gre:
+                    out.append(" --tun-type gre ")
+                    out.append(checksumOption(tunnel.checksum))
                 default: break
                 }
             }
             if configuration.upperThreshold != 0 || configuration.lowerThreshold != 0 {
-                out += " -x \(configuration.upperThreshold) -y \(configuration.lowerThreshold)"
+                out.append(" -x ")
+                out.append(decimal: configuration.upperThreshold)
+                out.append(" -y ")
+                out.append(decimal: configuration.lowerThreshold)
             }
-            out += "\n"
-        } else if options.contains(.stats) {
-            out += "  -> " + name.padded(28)
-            for value in [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes] {
-                out += largeNumber(value)
-            }
-            out += "\n"
-        } else if options.contains(.rate) {
-            out += "  -> " + name.padded(28)
-            for value in [s.connectionsPerSecond, s.incomingPacketsPerSecond, s.outgoingPacketsPerSecond] {
-                out += " " + String(value).padded(-8)
-            }
-            out += largeNumber(s.incomingBytesPerSecond) + largeNumber(s.outgoingBytesPerSecond) + "\n"
-        } else if options.contains(.thresholds) {
-            out += "  -> " + name.padded(28)
-            for value in [configuration.upperThreshold, configuration.lowerThreshold, counts.active, counts.inactive] {
-                out += " " + String(value).padded(10)
-            }
-            out += "\n"
-        } else if options.contains(.persistentConnections) {
-            out += "  -> " + name.padded(28) + " " + String(UInt32(bitPattern: configuration.weight)).padded(9)
-                + " " + String(counts.persistent).padded(11) + " " + String(counts.active).padded(10)
-                + " " + String(counts.inactive).padded(10) + "\n"
-        } else {
-            out += "  -> " + name.padded(28) + " " + forwardingName(configuration.forwarding).padded(7)
-            if options.contains(.tunnelInfo) {
-                out += " " + tunnelInfo(configuration).padded(13)
-            }
-            out += " " + String(configuration.weight).padded(6) + " " + String(counts.active).padded(10)
-                + " " + String(counts.inactive).padded(10) + "\n"
+            out.append("\n")
+            return
         }
+
+        out.append("  -> ")
+        out.padded(28) { text in
+            let start = text.count
+            appendAddressPort(destination.key.address, destination.key.port, protocol: proto, to: &text)
+            if destination.key.address.family != .inet6 { text.truncate(from: start, to: 28) }
+        }
+        if options.contains(.stats) {
+            for value in [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes] {
+                appendLargeNumber(value, to: &out)
+            }
+        } else if options.contains(.rate) {
+            for value in [s.connectionsPerSecond, s.incomingPacketsPerSecond, s.outgoingPacketsPerSecond] {
+                out.append(" ")
+                out.padded(-8) { $0.append(decimal: value) }
+            }
+            appendLargeNumber(s.incomingBytesPerSecond, to: &out)
+            appendLargeNumber(s.outgoingBytesPerSecond, to: &out)
+        } else if options.contains(.thresholds) {
+            for value in [configuration.upperThreshold, configuration.lowerThreshold, counts.active, counts.inactive] {
+                out.append(" ")
+                out.padded(10) { $0.append(decimal: value) }
+            }
+        } else if options.contains(.persistentConnections) {
+            out.append(" ")
+            out.padded(9) { $0.append(decimal: UInt32(bitPattern: configuration.weight)) }
+            for (value, width) in [(counts.persistent, 11), (counts.active, 10), (counts.inactive, 10)] {
+                out.append(" ")
+                out.padded(width) { $0.append(decimal: value) }
+            }
+        } else {
+            out.append(" ")
+            out.padded(7) { $0.append(forwardingName(configuration.forwarding)) }
+            if options.contains(.tunnelInfo) {
+                out.append(" ")
+                out.padded(13) { $0.append(tunnelInfo(configuration)) }
+            }
+            out.append(" ")
+            out.padded(6) { $0.append(decimal: configuration.weight) }
+            out.append(" ")
+            out.padded(10) { $0.append(decimal: counts.active) }
+            out.append(" ")
+            out.padded(10) { $0.append(decimal: counts.inactive) }
+        }
+        out.append("\n")
     }
 
     // MARK: Pieces
 
     func serviceName(_ key: ServiceKey) -> String {
+        var text = ByteText()
+        appendServiceName(key, to: &text)
+        return text.string
+    }
+
+    private func appendServiceName(_ key: ServiceKey, to out: inout ByteText) {
         switch key {
         case .firewallMark(let mark, let family):
-            if rules { return family == .inet6 ? "-f \(mark) -6" : "-f \(mark)" }
-            return family == .inet6 ? "FWM  \(mark) IPv6" : "FWM  \(mark)"
+            out.append(rules ? "-f " : "FWM  ")
+            out.append(decimal: mark)
+            if family == .inet6 { out.append(rules ? " -6" : " IPv6") }
         case .address(let proto, let address, let port):
-            let endpoint = addressPort(address, port, protocol: proto)
             if rules {
-                let option: String
                 switch proto {
-                case .tcp: option = "-t"
-                case .udp: option = "-u"
-                case .sctp: option = "--sctp-service"
-                default: option = "--xxx-service"
+                case .tcp: out.append("-t ")
+                case .udp: out.append("-u ")
+                case .sctp: out.append("--sctp-service ")
+                default: out.append("--xxx-service ")
                 }
-                return "\(option) \(endpoint)"
+                appendAddressPort(address, port, protocol: proto, to: &out)
+                return
             }
-            let protocolName: String
+            let start = out.count
             switch proto {
-            case .tcp: protocolName = "TCP"
-            case .udp: protocolName = "UDP"
-            case .sctp: protocolName = "SCTP"
-            default: protocolName = "?"
+            case .tcp: out.append("TCP  ")
+            case .udp: out.append("UDP  ")
+            case .sctp: out.append("SCTP ")
+            default: out.append("?    ")
             }
-            let name = protocolName.padded(4) + " " + endpoint
-            return address.family == .inet6 ? name : String(name.prefix(33))
+            appendAddressPort(address, port, protocol: proto, to: &out)
+            if address.family != .inet6 { out.truncate(from: start, to: 33) }
         }
     }
 
     /// "host:port", names resolved unless numeric; IPv6 in brackets. ipvsadm caps it at 59 bytes.
     func addressPort(_ address: IPAddress, _ port: UInt16, protocol proto: IPProtocol) -> String {
-        let host = numeric ? address.description : names.host(address)
-        let service = numeric ? String(port) : names.service(port, proto)
-        let text = address.family == .inet ? "\(host):\(service)" : "[\(host)]:\(service)"
-        return text.utf8.count > 59 ? String(decoding: text.utf8.prefix(59), as: UTF8.self) : text
+        var text = ByteText()
+        appendAddressPort(address, port, protocol: proto, to: &text)
+        return text.string
     }
 
-    private func maskText(_ netmask: PersistenceNetmask) -> String? {
+    private func appendAddressPort(_ address: IPAddress, _ port: UInt16, protocol proto: IPProtocol, to out: inout ByteText) {
+        let start = out.count
+        let bracketed = address.family == .inet6
+        if bracketed { out.append("[") }
+        if numeric { out.append(address: address) } else { out.append(names.host(address)) }
+        out.append(bracketed ? "]:" : ":")
+        if numeric { out.append(decimal: port) } else { out.append(names.service(port, proto)) }
+        out.truncate(from: start, to: 59)
+    }
+
+    private func appendsMask(_ netmask: PersistenceNetmask) -> Bool {
         switch netmask {
-        case .v4(let mask):
-            guard mask != 0xffff_ffff else { return nil }
-            return IPAddress.v4(mask).description
-        case .v6(let prefixLength):
-            guard prefixLength != 128 else { return nil }
-            return String(Int32(bitPattern: prefixLength))
+        case .v4(let mask): return mask != 0xffff_ffff
+        case .v6(let prefixLength): return prefixLength != 128
+        }
+    }
+
+    private func appendMask(_ netmask: PersistenceNetmask, to out: inout ByteText) {
+        switch netmask {
+        case .v4(let mask): out.append(address: .v4(mask))
+        case .v6(let prefixLength): out.append(decimal: Int32(bitPattern: prefixLength))
         }
     }
 
@@ -221,7 +294,7 @@ struct ListFormatter {
         return names.filter { flags.contains($0.0) }.map(\.1).joined(separator: ",")
     }
 
-    private func forwardingName(_ method: ForwardingMethod) -> String {
+    private func forwardingName(_ method: ForwardingMethod) -> StaticString {
         switch method.rawValue & 0x7 {
         case ForwardingMethod.masquerading.rawValue: return "Masq"
         case ForwardingMethod.localNode.rawValue: return "Local"
@@ -231,7 +304,7 @@ struct ListFormatter {
         }
     }
 
-    private func forwardingSwitch(_ method: ForwardingMethod) -> String {
+    private func forwardingSwitch(_ method: ForwardingMethod) -> StaticString {
         switch method.rawValue & 0x7 {
         case ForwardingMethod.masquerading.rawValue: return "-m"
         case ForwardingMethod.tunneling.rawValue: return "-i"
@@ -240,7 +313,7 @@ struct ListFormatter {
         }
     }
 
-    private func checksumOption(_ checksum: TunnelChecksum) -> String {
+    private func checksumOption(_ checksum: TunnelChecksum) -> StaticString {
         switch checksum {
         case .none: return "--tun-nocsum"
         case .checksum: return "--tun-csum"
@@ -269,17 +342,31 @@ struct ListFormatter {
 
     /// Nine columns: exact with --exact, else scaled to K, M, G or T past 100 million.
     func largeNumber(_ value: UInt64) -> String {
+        var text = ByteText()
+        appendLargeNumber(value, to: &text)
+        return text.string
+    }
+
+    private func appendLargeNumber(_ value: UInt64, to out: inout ByteText) {
         if options.contains(.exact) {
-            let digits = String(value)
-            return digits.padded(-(digits.count <= 8 ? 9 : digits.count + 1))
+            let digits = ByteText.decimalDigits(value)
+            out.padded(-(digits <= 8 ? 9 : digits + 1)) { $0.append(decimal: value) }
+            return
         }
+        let (scaled, unit): (UInt64, StaticString?)
         switch value {
-        case ..<100_000_000: return String(value).padded(-9)
-        case ..<1_000_000_000: return String(value / 1_000).padded(-8) + "K"
-        case ..<100_000_000_000: return String(value / 1_000_000).padded(-8) + "M"
-        case ..<100_000_000_000_000: return String(value / 1_000_000_000).padded(-8) + "G"
-        default: return String(value / 1_000_000_000_000).padded(-8) + "T"
+        case ..<100_000_000: (scaled, unit) = (value, nil)
+        case ..<1_000_000_000: (scaled, unit) = (value / 1_000, "K")
+        case ..<100_000_000_000: (scaled, unit) = (value / 1_000_000, "M")
+        case ..<100_000_000_000_000: (scaled, unit) = (value / 1_000_000_000, "G")
+        default: (scaled, unit) = (value / 1_000_000_000_000, "T")
         }
+        guard let unit else {
+            out.padded(-9) { $0.append(decimal: scaled) }
+            return
+        }
+        out.padded(-8) { $0.append(decimal: scaled) }
+        out.append(unit)
     }
 }
 

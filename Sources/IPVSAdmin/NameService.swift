@@ -19,7 +19,9 @@ enum NameService {
 
     /// strtol in base 10 that must consume the whole, non-empty string without overflow.
     static func strictLong(_ text: String) -> Int? {
-        text.withCString { start -> Int? in
+        // Plain digits, the form nearly every rule uses, read without the C library.
+        if let value = plainDecimal(text.utf8) { return value }
+        return text.withCString { start -> Int? in
             var end: UnsafeMutablePointer<CChar>?
             errno = 0
             let value = strtol(start, &end, 10)
@@ -30,14 +32,55 @@ enum NameService {
         }
     }
 
+    /// One to eighteen ASCII digits and nothing else (no sign, no blanks: those go to strtol).
+    private static func plainDecimal(_ bytes: String.UTF8View) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
+
     /// C's atoi: leading digits, 0 when there are none.
     static func atoi(_ text: String) -> Int { Int(Glibc.atoi(text)) }
 
     /// inet_aton's liberal IPv4 forms ("10.1", "0x7f.1", "127.0.0.1").
     static func ipv4(liberal text: String) -> UInt32? {
+        if let address = dottedQuad(text.utf8) { return address }
         var address = in_addr()
         guard inet_aton(text, &address) != 0 else { return nil }
         return UInt32(bigEndian: address.s_addr)
+    }
+
+    /// Four decimal parts of 0...255 without leading zeros: the form that means the same to
+    /// inet_aton and to anyone reading it (a leading zero would make a part octal).
+    private static func dottedQuad(_ bytes: String.UTF8View) -> UInt32? {
+        var address: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        var leadingZero = false
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                address = address << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+                continue
+            }
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10, !leadingZero || digits == 0 else { return nil }
+            if digits == 0 { leadingZero = digit == 0 } else if leadingZero { return nil }
+            part = part * 10 + UInt32(digit)
+            digits += 1
+            guard part <= 255 else { return nil }
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        return address << 8 | part
     }
 
     /// IPv4 address of a host name (gethostbyname: hosts file, then DNS), first address only.
@@ -84,38 +127,34 @@ enum NameService {
         _ lookup: (inout hostent, UnsafeMutableBufferPointer<CChar>, inout UnsafeMutablePointer<hostent>?, inout Int32) -> Int32,
         _ read: (hostent) -> T?
     ) -> T? {
-        var size = 1024
-        while size <= 1 << 20 {
+        withGrowingBuffer { buffer in
             var entry = hostent()
             var result: UnsafeMutablePointer<hostent>?
             var error: Int32 = 0
-            let outcome: T?? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
-                let status = lookup(&entry, buffer, &result, &error)
-                if status == ERANGE { return .none }
-                guard status == 0, result != nil else { return .some(nil) }
-                return .some(read(entry))
-            }
-            if let outcome { return outcome }
-            size *= 4
+            let status = lookup(&entry, buffer, &result, &error)
+            return (status, result == nil ? nil : read(entry))
         }
-        return nil
     }
 
     private static func withServiceEntry<T>(
         _ lookup: (inout servent, UnsafeMutableBufferPointer<CChar>, inout UnsafeMutablePointer<servent>?) -> Int32,
         _ read: (servent) -> T?
     ) -> T? {
-        var size = 1024
-        while size <= 1 << 20 {
+        withGrowingBuffer { buffer in
             var entry = servent()
             var result: UnsafeMutablePointer<servent>?
-            let outcome: T?? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
-                let status = lookup(&entry, buffer, &result)
-                if status == ERANGE { return .none }
-                guard status == 0, result != nil else { return .some(nil) }
-                return .some(read(entry))
-            }
-            if let outcome { return outcome }
+            let status = lookup(&entry, buffer, &result)
+            return (status, result == nil ? nil : read(entry))
+        }
+    }
+
+    /// Runs a lookup with a scratch buffer, growing it while the lookup says ERANGE.
+    /// `attempt` returns the lookup's status and what it found.
+    private static func withGrowingBuffer<T>(_ attempt: (UnsafeMutableBufferPointer<CChar>) -> (Int32, T?)) -> T? {
+        var size = 1024
+        while size <= 1 << 20 {
+            let (status, found) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size, attempt)
+            if status != ERANGE { return status == 0 ? found : nil }
             size *= 4
         }
         return nil

@@ -7,6 +7,8 @@ import Musl
 /// Where a session writes its text.
 public protocol OutputSink: AnyObject {
     func write(_ text: String)
+    /// UTF-8 text already in bytes (the listings).
+    func write(bytes: [UInt8])
     func flush()
 }
 
@@ -25,6 +27,15 @@ public final class FileOutput: OutputSink {
 
     public func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= limit { flush() }
+    }
+
+    public func write(bytes: [UInt8]) {
+        if buffer.isEmpty && bytes.count >= limit {
+            buffer = bytes  // a large block goes out as it is, without a copy
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
         if buffer.count >= limit { flush() }
     }
 
@@ -49,5 +60,6 @@ public final class TextOutput: OutputSink {
     public private(set) var text = ""
     public init() {}
     public func write(_ text: String) { self.text += text }
+    public func write(bytes: [UInt8]) { text += String(decoding: bytes, as: UTF8.self) }
     public func flush() {}
 }

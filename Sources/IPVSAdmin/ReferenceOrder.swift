@@ -7,11 +7,69 @@ import IPVS
 /// reproduced here, since scripts compare listings line by line.
 enum ReferenceOrder {
     static func sorted(_ services: [Service]) -> [Service] {
-        mergeSorted(services, compareServices)
+        let keys = services.map { SortKey($0.key) }
+        return permuted(services, by: mergeSortedIndices(keys.count) { compare(keys[$0], keys[$1]) })
     }
 
     static func sorted(_ destinations: [Destination]) -> [Destination] {
-        mergeSorted(destinations) { compareAddresses($0.key.address, $1.key.address, then: $0.key.port, $1.key.port) }
+        guard destinations.count > 1 else { return destinations }
+        let keys = destinations.map { AddressKey($0.key.address, port: $0.key.port) }
+        return permuted(destinations, by: mergeSortedIndices(keys.count) { compare(keys[$0], keys[$1]) })
+    }
+
+    /// An address as ipvsadm's 16-byte union holds it (an IPv4 address is the first
+    /// word), and the port; kept flat so that comparing allocates nothing.
+    private struct AddressKey {
+        let words: (UInt32, UInt32, UInt32, UInt32)
+        /// How many words count is decided by the first address's family, as in ipvsadm.
+        let comparedWords: Int
+        let port: UInt16
+
+        init(_ address: IPAddress, port: UInt16) {
+            switch address {
+            case .v4(let value):
+                words = (value, 0, 0, 0)
+                comparedWords = 1
+            case .v6(let high, let low):
+                words = (UInt32(high >> 32), UInt32(truncatingIfNeeded: high), UInt32(low >> 32),
+                         UInt32(truncatingIfNeeded: low))
+                comparedWords = 4
+            }
+            self.port = port
+        }
+
+        func word(_ index: Int) -> UInt32 {
+            switch index {
+            case 0: return words.0
+            case 1: return words.1
+            case 2: return words.2
+            default: return words.3
+            }
+        }
+    }
+
+    /// A service's fields in the order ipvsadm compares them. A fwmark service compares
+    /// as protocol 0, address 0, port 0, as its entry does in ipvsadm.
+    private struct SortKey {
+        let mark: UInt32
+        let family: UInt16
+        let proto: UInt16
+        let address: AddressKey
+
+        init(_ key: ServiceKey) {
+            switch key {
+            case .firewallMark(let mark, let family):
+                self.mark = mark
+                self.family = family.rawValue
+                proto = 0
+                address = AddressKey(family == .inet ? .v4(0) : .v6(high: 0, low: 0), port: 0)
+            case .address(let serviceProtocol, let serviceAddress, let port):
+                mark = 0
+                family = serviceAddress.family.rawValue
+                proto = UInt16(serviceProtocol.rawValue)
+                address = AddressKey(serviceAddress, port: port)
+            }
+        }
     }
 
     /// `a - b` on 32-bit unsigned values, read as a signed int.
@@ -19,84 +77,67 @@ enum ReferenceOrder {
         Int32(bitPattern: a &- b)
     }
 
-    /// The address as ipvsadm's 16-byte union holds it: an IPv4 address is the first word.
-    private static func words(_ address: IPAddress) -> [UInt32] {
-        switch address {
-        case .v4(let value): return [value, 0, 0, 0]
-        case .v6(let high, let low):
-            return [UInt32(high >> 32), UInt32(truncatingIfNeeded: high), UInt32(low >> 32), UInt32(truncatingIfNeeded: low)]
-        }
-    }
-
-    private static func compareAddresses(_ a: IPAddress, _ b: IPAddress, then portA: UInt16, _ portB: UInt16) -> Int32 {
-        let left = words(a)
-        let right = words(b)
-        // How many words count is decided by the first address's family, as in ipvsadm.
-        for index in 0..<(a.family == .inet6 ? 4 : 1) {
-            let difference = wrappingDifference(left[index], right[index])
+    private static func compare(_ a: AddressKey, _ b: AddressKey) -> Int32 {
+        for index in 0..<a.comparedWords {
+            let difference = wrappingDifference(a.word(index), b.word(index))
             if difference != 0 { return difference }
         }
-        return Int32(portA) - Int32(portB)
+        return Int32(a.port) - Int32(b.port)
     }
 
-    private static func compareServices(_ a: Service, _ b: Service) -> Int32 {
-        let (markA, familyA, protocolA, addressA, portA) = fields(a.key)
-        let (markB, familyB, protocolB, addressB, portB) = fields(b.key)
-        var difference = wrappingDifference(markA, markB)
+    private static func compare(_ a: SortKey, _ b: SortKey) -> Int32 {
+        var difference = wrappingDifference(a.mark, b.mark)
         if difference != 0 { return difference }
-        difference = Int32(familyA.rawValue) - Int32(familyB.rawValue)
+        difference = Int32(a.family) - Int32(b.family)
         if difference != 0 { return difference }
-        difference = Int32(protocolA.rawValue) - Int32(protocolB.rawValue)
+        difference = Int32(a.proto) - Int32(b.proto)
         if difference != 0 { return difference }
-        return compareAddresses(addressA, addressB, then: portA, portB)
+        return compare(a.address, b.address)
     }
 
-    /// A fwmark service compares as protocol 0, address 0, port 0, as its entry does in ipvsadm.
-    private static func fields(_ key: ServiceKey) -> (UInt32, AddressFamily, IPProtocol, IPAddress, UInt16) {
-        switch key {
-        case .firewallMark(let mark, let family):
-            return (mark, family, IPProtocol(rawValue: 0), family == .inet ? .v4(0) : .v6(high: 0, low: 0), 0)
-        case .address(let proto, let address, let port):
-            return (0, address.family, proto, address, port)
-        }
+    private static func permuted<Element>(_ elements: [Element], by order: [Int]) -> [Element] {
+        order.map { elements[$0] }
     }
 
-    /// glibc's msort: split in halves (the first one smaller when odd), sort each,
-    /// merge taking from the left while it compares less or equal.
-    private static func mergeSorted<Element>(_ elements: [Element], _ compare: (Element, Element) -> Int32) -> [Element] {
-        guard elements.count > 1 else { return elements }
-        var items = elements
-        var scratch = elements
-        func sort(_ start: Int, _ count: Int) {
-            guard count > 1 else { return }
-            let leftCount = count / 2
-            let rightCount = count - leftCount
-            sort(start, leftCount)
-            sort(start + leftCount, rightCount)
-            var left = start
-            var right = start + leftCount
-            let leftEnd = right
-            let rightEnd = start + count
-            var output = start
-            while left < leftEnd && right < rightEnd {
-                if compare(items[left], items[right]) <= 0 {
-                    scratch[output] = items[left]
-                    left += 1
-                } else {
-                    scratch[output] = items[right]
-                    right += 1
+    /// glibc's msort over the indices 0..<count: split in halves (the first one smaller
+    /// when odd), sort each, merge taking from the left while it compares less or equal.
+    private static func mergeSortedIndices(_ count: Int, _ compare: (Int, Int) -> Int32) -> [Int] {
+        var items = Array(0..<count)
+        guard count > 1 else { return items }
+        var scratch = items
+        items.withUnsafeMutableBufferPointer { items in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                func sort(_ start: Int, _ count: Int) {
+                    guard count > 1 else { return }
+                    let leftCount = count / 2
+                    sort(start, leftCount)
+                    sort(start + leftCount, count - leftCount)
+                    var left = start
+                    var right = start + leftCount
+                    let leftEnd = right
+                    let rightEnd = start + count
+                    var output = start
+                    while left < leftEnd && right < rightEnd {
+                        if compare(items[left], items[right]) <= 0 {
+                            scratch[output] = items[left]
+                            left += 1
+                        } else {
+                            scratch[output] = items[right]
+                            right += 1
+                        }
+                        output += 1
+                    }
+                    while left < leftEnd {
+                        scratch[output] = items[left]
+                        left += 1
+                        output += 1
+                    }
+                    // What remains on the right is already in place.
+                    for index in start..<output { items[index] = scratch[index] }
                 }
-                output += 1
+                sort(0, count)
             }
-            while left < leftEnd {
-                scratch[output] = items[left]
-                left += 1
-                output += 1
-            }
-            // What remains on the right is already in place.
-            for index in start..<output { items[index] = scratch[index] }
         }
-        sort(0, items.count)
         return items
     }
 }

@@ -60,4 +60,87 @@ struct RestoreInputTests {
         // One blank after the last word is consumed with it: the line is kept.
         #expect(Self.lines("-C\n-Z\r") == [["-C"], ["-Z"]])
     }
+
+    // MARK: The canonical-line shortcut
+
+    /// What the shortcut makes of a one-line input, and what the general parser makes of it.
+    static func bothReadings(_ line: String) -> (shortcut: AdminCommand?, general: AdminCommand?) {
+        var input = RestoreInput(Array(line.utf8))
+        guard input.nextLine() else { return (nil, nil) }
+        return (input.canonicalCommand(), try? CommandLineParser.parse(input.strings))
+    }
+
+    /// Lines as `-S -n` writes them: the shortcut takes each, and means what the parser means.
+    @Test(arguments: [
+        "-A -t 10.0.0.1:80 -s wlc",
+        "-A -u 192.168.255.254:65535 -s rr",
+        "-A --sctp-service 0.0.0.0:1 -s mh",
+        "-A -t 10.0.0.1:80 -s a_very_long_nam",
+        "-a -t 10.0.0.1:80 -r 172.16.0.1:8080 -m -w 1",
+        "-a -t 10.0.0.1:80 -r 172.16.0.1:8080 -g -w 0",
+        "-a -u 10.0.0.1:53 -r 172.16.0.1:5353 -i -w 2147483647",
+        "-a --sctp-service 10.0.0.1:80 -r 172.16.0.1:0 -m -w 100",
+        "ipvsadm -a -t 10.0.0.1:80 -r 172.16.0.1:80 -g -w 1",
+        "  -a\t-t 10.0.0.1:80  -r 172.16.0.1:80\r-m -w 3 ",
+    ])
+    func canonicalLinesTakeTheShortcut(_ line: String) {
+        let (shortcut, general) = Self.bothReadings(line)
+        #expect(shortcut != nil)
+        #expect(shortcut == general)
+    }
+
+    /// Anything else is left to the general parser (its errors and its readings of
+    /// names, octal parts and options included).
+    @Test(arguments: [
+        "-A -t 10.0.0.1:0 -s wlc",  // zero port: an error
+        "-A -t 10.0.0.1:080 -s wlc",
+        "-A -t 010.0.0.1:80 -s wlc",  // octal to inet_aton
+        "-A -t 10.1:80 -s wlc",
+        "-A -t localhost:http -s wlc",
+        "-A -t [::1]:80 -s wlc",
+        "-A -t 10.0.0.1:80 -s a_very_long_name",  // truncated to 15 bytes
+        "-A -t 10.0.0.1:80 -s -p",
+        "-A -t 10.0.0.1:80 -s wlc -p",
+        "-A -t 10.0.0.1:80 --scheduler wlc",
+        "-A -t 10.0.0.1:65536 -s wlc",
+        "-A -t 10.0.0.256:80 -s wlc",
+        "-E -t 10.0.0.1:80 -s wlc",
+        "-a -t 10.0.0.1:80 -r 172.16.0.1 -m -w 1",  // port from the service
+        "-a -t 10.0.0.1:80 -r 172.16.0.1:80 -m -w 2147483648",
+        "-a -t 10.0.0.1:80 -r 172.16.0.1:80 -m -w 01",
+        "-a -t 10.0.0.1:80 -r 172.16.0.1:80 -w 1 -m",
+        "-a -t 10.0.0.1:80 -r 172.16.0.1:80 -m -x 1",
+        "-a -f 1 -r 172.16.0.1:80 -m -w 1",
+        "-a -t 10.0.0.1:80 -r [2001:db8::1]:80 -i -w 1",
+        "-e -t 10.0.0.1:80 -r 172.16.0.1:80 -m -w 1",
+    ])
+    func otherLinesGoToTheGeneralParser(_ line: String) {
+        #expect(Self.bothReadings(line).shortcut == nil)
+    }
+
+    /// Thousands of near-canonical lines: wherever the shortcut answers, the general
+    /// parser gives the same command.
+    @Test func theShortcutNeverDisagreesWithTheParser() {
+        let commands = ["-A", "-a", "-E", "-e"]
+        let protocols = ["-t", "-u", "--sctp-service", "-f"]
+        let endpoints = ["10.0.0.1:80", "10.0.0.1:0", "0.0.0.0:1", "255.255.255.255:65535", "1.2.3.4:00", "1.2.3:4", "01.2.3.4:5"]
+        let tails = [
+            "-s wlc", "-s rr -p", "-s", "-r 172.16.0.1:8080 -m -w 1", "-r 172.16.0.1:8080 -g -w 5",
+            "-r 172.16.0.1:8080 -i -w 0", "-r 172.16.0.1:0 -m -w 4294967295", "-r 9.9.9.9:1 -m -x 1",
+        ]
+        var taken = 0
+        for command in commands {
+            for proto in protocols {
+                for endpoint in endpoints {
+                    for tail in tails {
+                        let (shortcut, general) = Self.bothReadings("\(command) \(proto) \(endpoint) \(tail)")
+                        guard let shortcut else { continue }
+                        taken += 1
+                        #expect(shortcut == general, "\(command) \(proto) \(endpoint) \(tail)")
+                    }
+                }
+            }
+        }
+        #expect(taken > 20)
+    }
 }

@@ -1,0 +1,132 @@
+import CNetlink
+
+/// Generic-netlink requests written straight into one byte buffer, many to a buffer,
+/// ready for a single sendmsg. libnl's message objects cost an allocation, a zeroed
+/// buffer and a copy per request; a restore sends tens of thousands of requests.
+/// Layout and alignment are netlink's: a header, the generic header, then attributes
+/// (type, length, value, padded to 4 bytes), nests closed with their final length.
+/// A value type, written through `inout`, so that appending costs no runtime checks.
+struct MessageBuffer {
+    /// Zero-filled room, of which the first `count` bytes are written.
+    private var storage: [UInt8]
+    private(set) var count = 0
+    private var messageStart = 0
+    /// Set when an attribute or nest did not fit netlink's 16-bit lengths.
+    private(set) var overflowed = false
+
+    init(capacity: Int = 1024) {
+        storage = [UInt8](repeating: 0, count: max(capacity, 256))
+    }
+
+    /// Calls `body` with the written bytes.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// Starts a message: netlink header (length and sequence number written by
+    /// `endMessage`) and the generic-netlink header with `command` and version 1.
+    mutating func beginMessage(family: UInt16, flags: Int32, port: UInt32, command: Int) {
+        messageStart = count
+        overflowed = false
+        append(nlmsghdr(
+            nlmsg_len: 0, nlmsg_type: family, nlmsg_flags: UInt16(truncatingIfNeeded: flags | NLM_F_REQUEST),
+            nlmsg_seq: 0, nlmsg_pid: port))
+        append(genlmsghdr(cmd: UInt8(truncatingIfNeeded: command), version: 1, reserved: 0))
+    }
+
+    /// Writes the finished message's length and sequence number into its header. A
+    /// message is numbered only once it is complete, so that a discarded one leaves no
+    /// gap in the numbers of a batch.
+    mutating func endMessage(sequence: UInt32) {
+        store(UInt32(count - messageStart), at: messageStart)
+        store(sequence, at: messageStart + 8)
+    }
+
+    /// Drops the message begun last, as if it had never been started.
+    mutating func discardMessage() {
+        count = messageStart
+    }
+
+    /// The sequence number of the message ended last.
+    var lastSequence: UInt32 {
+        storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: messageStart + 8, as: UInt32.self) }
+    }
+
+    /// Appends one attribute holding `value`'s bytes.
+    mutating func put(_ type: Int, _ value: UnsafeRawBufferPointer) {
+        let length = 4 + value.count
+        guard length <= Int(UInt16.max) else {
+            overflowed = true
+            return
+        }
+        append(nlattr(nla_len: UInt16(length), nla_type: UInt16(truncatingIfNeeded: type)))
+        append(value)
+    }
+
+    /// Appends one attribute holding a fixed-size value (an integer, a C struct).
+    mutating func put<Value: BitwiseCopyable>(_ type: Int, value: Value) {
+        let size = MemoryLayout<Value>.size
+        let padded = (size + 3) & ~3
+        reserve(4 + padded)
+        let offset = count
+        storage.withUnsafeMutableBytes { raw in
+            raw.storeBytes(
+                of: nlattr(nla_len: UInt16(4 + size), nla_type: UInt16(truncatingIfNeeded: type)),
+                toByteOffset: offset, as: nlattr.self)
+            if padded > size { raw.storeBytes(of: 0, toByteOffset: offset + padded, as: UInt32.self) }
+            raw.storeBytes(of: value, toByteOffset: offset + 4, as: Value.self)
+        }
+        count += 4 + padded
+    }
+
+    /// Appends a nested attribute whose contents `body` writes.
+    mutating func nest(_ type: Int, _ body: (inout MessageBuffer) -> Void) {
+        let start = count
+        append(nlattr(nla_len: 4, nla_type: UInt16(truncatingIfNeeded: type | Int(NLA_F_NESTED))))
+        body(&self)
+        let length = count - start
+        guard length <= Int(UInt16.max) else {
+            overflowed = true
+            return
+        }
+        store(UInt16(length), at: start)
+    }
+
+    /// Stores a fixed-size value in place and pads it to 4 bytes with zeros: the common
+    /// case of every request, without a copy loop.
+    private mutating func append<Value: BitwiseCopyable>(_ value: Value) {
+        let size = MemoryLayout<Value>.size
+        let padded = (size + 3) & ~3
+        reserve(padded)
+        let offset = count
+        storage.withUnsafeMutableBytes { raw in
+            if padded > size { raw.storeBytes(of: 0, toByteOffset: offset + padded - 4, as: UInt32.self) }
+            raw.storeBytes(of: value, toByteOffset: offset, as: Value.self)
+        }
+        count += padded
+    }
+
+    /// Copies `bytes` in and pads to 4 bytes with zeros.
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        let padded = (bytes.count + 3) & ~3
+        reserve(padded)
+        let offset = count
+        storage.withUnsafeMutableBytes { destination in
+            if let source = bytes.baseAddress, !bytes.isEmpty {
+                (destination.baseAddress! + offset).copyMemory(from: source, byteCount: bytes.count)
+            }
+            for index in offset + bytes.count..<offset + padded { destination[index] = 0 }
+        }
+        count += padded
+    }
+
+    private mutating func reserve(_ length: Int) {
+        if count + length > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: max(length, storage.count)))
+        }
+    }
+
+    private mutating func store<Value: FixedWidthInteger>(_ value: Value, at offset: Int) {
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: Value.self) }
+    }
+}

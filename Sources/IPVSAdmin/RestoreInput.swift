@@ -1,0 +1,222 @@
+import IPVS
+
+/// Restore input split as ipvsadm splits it: lines of words separated by spaces, tabs or
+/// carriage returns; a word "ipvsadm" anywhere is dropped; lines left empty are skipped.
+/// Like ipvsadm's reader, a last line without a newline is lost if it ends in two or
+/// more blanks (the reader meets the end of input while skipping them).
+///
+/// Words stay byte ranges of the input until a line needs the general parser: lines in
+/// the form `-S -n` writes are recognised directly (`canonicalCommand`), which is what
+/// makes restoring tens of thousands of rules cheap.
+struct RestoreInput {
+    let bytes: [UInt8]
+    /// Where the next line starts.
+    private var position = 0
+    /// The words of the line read last, as byte ranges of `bytes`.
+    private(set) var words: [Range<Int>] = []
+
+    init(_ input: [UInt8]) {
+        bytes = input
+        words.reserveCapacity(16)
+    }
+
+    /// Moves to the next line that has words; false at the end of the input.
+    mutating func nextLine() -> Bool {
+        words.removeAll(keepingCapacity: true)
+        return bytes.withUnsafeBufferPointer { input in
+            let end = input.count
+            while position < end {
+                var index = position
+                while true {
+                    while index < end && Self.isBlank(input[index]) { index += 1 }
+                    guard index < end && input[index] != UInt8(ascii: "\n") else { break }
+                    let start = index
+                    while index < end && !Self.endsWord(input[index]) { index += 1 }
+                    if !Self.isProgramName(UnsafeBufferPointer(rebasing: input[start..<index])) {
+                        words.append(start..<index)
+                    }
+                }
+                let terminated = index < end
+                position = index + 1
+                if !terminated && Self.endsInSeveralBlanks(input) {
+                    words.removeAll(keepingCapacity: true)
+                }
+                if !words.isEmpty { return true }
+            }
+            return false
+        }
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+
+    private static func endsWord(_ byte: UInt8) -> Bool {
+        byte <= UInt8(ascii: " ") && (isBlank(byte) || byte == UInt8(ascii: "\n"))
+    }
+
+    private static func isProgramName(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        let name: StaticString = "ipvsadm"
+        return word.count == name.utf8CodeUnitCount && name.withUTF8Buffer { $0.elementsEqual(word) }
+    }
+
+    private static func endsInSeveralBlanks(_ input: UnsafeBufferPointer<UInt8>) -> Bool {
+        input.reversed().prefix {
+            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r")
+        }.count >= 2
+    }
+
+    /// The current line's words, for the general parser.
+    var strings: [String] {
+        words.map { String(decoding: bytes[$0], as: UTF8.self) }
+    }
+
+    /// All lines' words.
+    static func lines(_ input: [UInt8]) -> [[String]] {
+        var reader = RestoreInput(input)
+        var lines: [[String]] = []
+        while reader.nextLine() { lines.append(reader.strings) }
+        return lines
+    }
+
+    /// The command of a line in one of the forms `-S -n` writes for IPv4 services:
+    /// `-A -t|-u|--sctp-service A.B.C.D:PORT -s SCHEDULER` and
+    /// `-a -t|-u|--sctp-service A.B.C.D:PORT -r A.B.C.D:PORT -g|-i|-m -w WEIGHT`,
+    /// with numbers in plain decimal. nil for anything else, which the general parser
+    /// then reads; where this answers, it answers what the general parser would.
+    func canonicalCommand() -> AdminCommand? {
+        let words = self.words[...]
+        guard words.count == 5 || words.count == 8 else { return nil }
+        return bytes.withUnsafeBufferPointer { bytes -> AdminCommand? in
+            var reader = CanonicalWords(bytes: bytes, words: words)
+            let adds: Bool
+            if reader.next(is: "-A") {
+                adds = false
+            } else if reader.next(is: "-a") {
+                adds = true
+            } else {
+                return nil
+            }
+            let proto: IPProtocol
+            if reader.next(is: "-t") {
+                proto = .tcp
+            } else if reader.next(is: "-u") {
+                proto = .udp
+            } else if reader.next(is: "--sctp-service") {
+                proto = .sctp
+            } else {
+                return nil
+            }
+            // A zero service port is an error (or needs -p): leave it to the general parser.
+            guard let (serviceAddress, servicePort) = reader.nextEndpoint(), servicePort != 0 else { return nil }
+            let service = ServiceKey.address(proto, .v4(serviceAddress), port: servicePort)
+            if !adds {
+                guard words.count == 5, reader.next(is: "-s"), let scheduler = reader.nextName(maximumLength: 15)
+                else { return nil }
+                return .addService(service, ServiceConfiguration(
+                    scheduler: SchedulerName(rawValue: scheduler), flags: [], timeout: 0,
+                    netmask: .exact(for: .inet), persistenceEngine: nil))
+            }
+            guard words.count == 8, reader.next(is: "-r"), let (serverAddress, serverPort) = reader.nextEndpoint()
+            else { return nil }
+            let forwarding: ForwardingMethod
+            if reader.next(is: "-m") {
+                forwarding = .masquerading
+            } else if reader.next(is: "-g") {
+                forwarding = .directRouting
+            } else if reader.next(is: "-i") {
+                forwarding = .tunneling
+            } else {
+                return nil
+            }
+            guard reader.next(is: "-w"), let weight = reader.nextDecimal(), weight <= Int32.max else { return nil }
+            // Direct routing and tunneling keep the service's port, as the general parser does.
+            let port = forwarding == .masquerading ? serverPort : servicePort
+            return .addServer(
+                DestinationKey(address: .v4(serverAddress), port: port),
+                DestinationConfiguration(forwarding: forwarding, weight: Int32(weight)), service: service)
+        }
+    }
+}
+
+/// Reads a line's words in order, each only in its plainest spelling.
+private struct CanonicalWords {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let words: ArraySlice<Range<Int>>
+    private var index: Int
+
+    init(bytes: UnsafeBufferPointer<UInt8>, words: ArraySlice<Range<Int>>) {
+        self.bytes = bytes
+        self.words = words
+        index = words.startIndex
+    }
+
+    /// Consumes the next word if it is exactly `text`.
+    mutating func next(is text: StaticString) -> Bool {
+        guard index < words.endIndex else { return false }
+        let word = words[index]
+        guard word.count == text.utf8CodeUnitCount else { return false }
+        let matches = text.withUTF8Buffer { expected in
+            for offset in 0..<word.count where bytes[word.lowerBound + offset] != expected[offset] { return false }
+            return true
+        }
+        if matches { index += 1 }
+        return matches
+    }
+
+    /// One to `maximumLength` letters, digits, '_' or '-' (not first): a scheduler's name.
+    mutating func nextName(maximumLength: Int) -> String? {
+        guard index < words.endIndex else { return nil }
+        let word = words[index]
+        guard (1...maximumLength).contains(word.count), bytes[word.lowerBound] != UInt8(ascii: "-") else { return nil }
+        for position in word {
+            switch bytes[position] {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                continue
+            default:
+                return nil
+            }
+        }
+        index += 1
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[word]), as: UTF8.self)
+    }
+
+    /// Plain decimal digits, without leading zeros, up to 10 of them.
+    mutating func nextDecimal() -> UInt64? {
+        guard index < words.endIndex, let value = decimal(words[index]) else { return nil }
+        index += 1
+        return value
+    }
+
+    /// `A.B.C.D:PORT`: four parts of 0...255 and a port of 0...65535, all plain decimal.
+    mutating func nextEndpoint() -> (UInt32, UInt16)? {
+        guard index < words.endIndex else { return nil }
+        let word = words[index]
+        var address: UInt32 = 0
+        var partStart = word.lowerBound
+        for part in 0..<4 {
+            var end = partStart
+            let separator = part == 3 ? UInt8(ascii: ":") : UInt8(ascii: ".")
+            while end < word.upperBound && bytes[end] != separator { end += 1 }
+            guard end < word.upperBound, let value = decimal(partStart..<end), value <= 255 else { return nil }
+            address = address << 8 | UInt32(value)
+            partStart = end + 1
+        }
+        guard let port = decimal(partStart..<word.upperBound), port <= 65535 else { return nil }
+        index += 1
+        return (address, UInt16(port))
+    }
+
+    private func decimal(_ range: Range<Int>) -> UInt64? {
+        guard (1...10).contains(range.count) else { return nil }
+        if range.count > 1 && bytes[range.lowerBound] == UInt8(ascii: "0") { return nil }
+        var value: UInt64 = 0
+        for position in range {
+            let digit = bytes[position] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + UInt64(digit)
+        }
+        return value
+    }
+}
