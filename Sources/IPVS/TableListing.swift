@@ -122,15 +122,7 @@ public enum TableListing {
         }
 
         func decimal(_ index: Int) -> UInt64? {
-            let range = fields[index]
-            guard !range.isEmpty, range.count <= 19 else { return nil }
-            var value: UInt64 = 0
-            for position in range {
-                let digit = bytes[position] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                value = value * 10 + UInt64(digit)
-            }
-            return value
+            ASCIIDecimal.value(of: bytes, fields[index], maximumDigits: 19)
         }
 
         func hexadecimal(_ range: Range<Int>) -> UInt64? {
@@ -173,5 +165,21 @@ public enum TableListing {
             if field(index, is: "Route") { return .directRouting }
             return .masquerading
         }
+    }
+}
+
+/// Plain decimal numbers in text held as bytes.
+public enum ASCIIDecimal {
+    /// The value of `range` of `bytes` when it is one to `maximumDigits` ASCII digits
+    /// and nothing else (no sign, no blanks); nil otherwise.
+    public static func value(of bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maximumDigits: Int) -> UInt64? {
+        guard !range.isEmpty, range.count <= min(maximumDigits, 19) else { return nil }
+        var value: UInt64 = 0
+        for position in range {
+            let digit = bytes[position] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + UInt64(digit)
+        }
+        return value
     }
 }

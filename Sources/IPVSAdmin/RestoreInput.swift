@@ -182,7 +182,7 @@ private struct CanonicalWords {
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[word]), as: UTF8.self)
     }
 
-    /// Plain decimal digits, without leading zeros, up to 10 of them.
+    /// Plain decimal digits, without a leading zero, up to 10 of them.
     mutating func nextDecimal() -> UInt64? {
         guard index < words.endIndex, let value = decimal(words[index]) else { return nil }
         index += 1
@@ -208,15 +208,10 @@ private struct CanonicalWords {
         return (address, UInt16(port))
     }
 
+    /// Up to 10 digits without a leading zero: inet_aton reads such an address part as octal,
+    /// so lines with one go to the general parser.
     private func decimal(_ range: Range<Int>) -> UInt64? {
-        guard (1...10).contains(range.count) else { return nil }
         if range.count > 1 && bytes[range.lowerBound] == UInt8(ascii: "0") { return nil }
-        var value: UInt64 = 0
-        for position in range {
-            let digit = bytes[position] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            value = value * 10 + UInt64(digit)
-        }
-        return value
+        return ASCIIDecimal.value(of: bytes, range, maximumDigits: 10)
     }
 }
