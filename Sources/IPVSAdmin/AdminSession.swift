@@ -231,9 +231,10 @@ public final class AdminSession {
 
     // MARK: Restoring
 
-    /// `-R`: each line of standard input is a command line. Consecutive kernel requests
-    /// go to the kernel as one batch; anything that prints, or stops the restore,
-    /// first waits for the batch so that messages keep the order of the lines.
+    /// `-R`: each line of standard input is a command line. Lines are read on a thread of
+    /// their own (`RestoreParser`) while consecutive kernel requests go to the kernel in
+    /// batches; anything that prints, or stops the restore, first waits for the batch
+    /// so that messages keep the order of the lines.
     private func restore() throws(Exit) -> Int32 {
         var result: Int32 = 0
         var pending: [IPVSRequest] = []
@@ -246,20 +247,17 @@ public final class AdminSession {
             pending.removeAll(keepingCapacity: true)
         }
 
-        var input = RestoreInput(readInput())
-        while input.nextLine() {
-            let command: AdminCommand?
-            if let canonical = input.canonicalCommand() {
-                command = canonical
-            } else {
-                do {
-                    command = try CommandLineParser.parse(input.strings)
-                } catch {
-                    flushPending()
-                    try report(error)
-                    result = -1
-                    continue
-                }
+        var lines = RestoreParser(readInput()).start()
+        while let line = lines.next() {
+            let command: AdminCommand
+            switch line {
+            case .command(let parsed):
+                command = parsed
+            case .refused(let error):
+                flushPending()
+                try report(error)
+                result = -1
+                continue
             }
             if let request = Self.request(for: command) {
                 pending.append(request)
