@@ -73,7 +73,7 @@ enum NameService {
                 continue
             }
             let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10, !leadingZero || digits == 0 else { return nil }
+            guard digit < 10 else { return nil }
             if digits == 0 { leadingZero = digit == 0 } else if leadingZero { return nil }
             part = part * 10 + UInt32(digit)
             digits += 1
