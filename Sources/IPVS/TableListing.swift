@@ -113,16 +113,11 @@ public enum TableListing {
         var fieldCount: Int { fields.count }
 
         func field(_ index: Int, is text: StaticString) -> Bool {
-            let range = fields[index]
-            guard range.count == text.utf8CodeUnitCount else { return false }
-            return text.withUTF8Buffer { expected in
-                for offset in 0..<range.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
-                return true
-            }
+            ASCIIBytes.range(fields[index], of: bytes, is: text)
         }
 
         func decimal(_ index: Int) -> UInt64? {
-            ASCIIDecimal.value(of: bytes, fields[index], maximumDigits: 19)
+            ASCIIBytes.decimal(fields[index], of: bytes, maximumDigits: 19)
         }
 
         func hexadecimal(_ range: Range<Int>) -> UInt64? {
@@ -168,11 +163,20 @@ public enum TableListing {
     }
 }
 
-/// Plain decimal numbers in text held as bytes.
-public enum ASCIIDecimal {
+/// Reading words of text held as bytes, without making strings of them.
+public enum ASCIIBytes {
+    /// Whether `range` of `bytes` is exactly `text`.
+    public static func range(_ range: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>, is text: StaticString) -> Bool {
+        guard range.count == text.utf8CodeUnitCount else { return false }
+        return text.withUTF8Buffer { expected in
+            for offset in 0..<range.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
+            return true
+        }
+    }
+
     /// The value of `range` of `bytes` when it is one to `maximumDigits` ASCII digits
     /// and nothing else (no sign, no blanks); nil otherwise.
-    public static func value(of bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maximumDigits: Int) -> UInt64? {
+    public static func decimal(_ range: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>, maximumDigits: Int) -> UInt64? {
         guard !range.isEmpty, range.count <= min(maximumDigits, 19) else { return nil }
         var value: UInt64 = 0
         for position in range {

@@ -27,10 +27,6 @@ struct ByteText {
         bytes.append(contentsOf: other.bytes)
     }
 
-    mutating func append(byte: UInt8) {
-        bytes.append(byte)
-    }
-
     private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
     mutating func appendSpaces(_ count: Int) {

@@ -20,8 +20,12 @@ enum NameService {
     /// strtol in base 10 that must consume the whole, non-empty string without overflow.
     static func strictLong(_ text: String) -> Int? {
         // Plain digits, the form nearly every rule uses, read without the C library.
-        if let value = plainDecimal(text.utf8) { return value }
-        return text.withCString { start -> Int? in
+        plainDecimal(text.utf8) ?? cLibraryLong(text)
+    }
+
+    /// The same through strtol itself, for every other spelling.
+    static func cLibraryLong(_ text: String) -> Int? {
+        text.withCString { start -> Int? in
             var end: UnsafeMutablePointer<CChar>?
             errno = 0
             let value = strtol(start, &end, 10)
@@ -49,7 +53,11 @@ enum NameService {
 
     /// inet_aton's liberal IPv4 forms ("10.1", "0x7f.1", "127.0.0.1").
     static func ipv4(liberal text: String) -> UInt32? {
-        if let address = dottedQuad(text.utf8) { return address }
+        dottedQuad(text.utf8) ?? cLibraryIPv4(text)
+    }
+
+    /// The same through inet_aton itself, for every other spelling.
+    static func cLibraryIPv4(_ text: String) -> UInt32? {
         var address = in_addr()
         guard inet_aton(text, &address) != 0 else { return nil }
         return UInt32(bigEndian: address.s_addr)

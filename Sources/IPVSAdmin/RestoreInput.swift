@@ -32,7 +32,7 @@ struct RestoreInput {
                     guard index < end && input[index] != UInt8(ascii: "\n") else { break }
                     let start = index
                     while index < end && !Self.endsWord(input[index]) { index += 1 }
-                    if !Self.isProgramName(UnsafeBufferPointer(rebasing: input[start..<index])) {
+                    if !ASCIIBytes.range(start..<index, of: input, is: "ipvsadm") {
                         words.append(start..<index)
                     }
                 }
@@ -53,11 +53,6 @@ struct RestoreInput {
 
     private static func endsWord(_ byte: UInt8) -> Bool {
         byte <= UInt8(ascii: " ") && (isBlank(byte) || byte == UInt8(ascii: "\n"))
-    }
-
-    private static func isProgramName(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
-        let name: StaticString = "ipvsadm"
-        return word.count == name.utf8CodeUnitCount && name.withUTF8Buffer { $0.elementsEqual(word) }
     }
 
     private static func endsInSeveralBlanks(_ input: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -153,15 +148,9 @@ private struct CanonicalWords {
 
     /// Consumes the next word if it is exactly `text`.
     mutating func next(is text: StaticString) -> Bool {
-        guard index < words.endIndex else { return false }
-        let word = words[index]
-        guard word.count == text.utf8CodeUnitCount else { return false }
-        let matches = text.withUTF8Buffer { expected in
-            for offset in 0..<word.count where bytes[word.lowerBound + offset] != expected[offset] { return false }
-            return true
-        }
-        if matches { index += 1 }
-        return matches
+        guard index < words.endIndex, ASCIIBytes.range(words[index], of: bytes, is: text) else { return false }
+        index += 1
+        return true
     }
 
     /// One to `maximumLength` letters, digits, '_' or '-' (not first): a scheduler's name.
@@ -212,6 +201,6 @@ private struct CanonicalWords {
     /// so lines with one go to the general parser.
     private func decimal(_ range: Range<Int>) -> UInt64? {
         if range.count > 1 && bytes[range.lowerBound] == UInt8(ascii: "0") { return nil }
-        return ASCIIDecimal.value(of: bytes, range, maximumDigits: 10)
+        return ASCIIBytes.decimal(range, of: bytes, maximumDigits: 10)
     }
 }
