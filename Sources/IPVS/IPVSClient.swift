@@ -148,8 +148,27 @@ public final class IPVSClient: IPVSControl {
 
     /// From /proc/net/ip_vs, which lists the table of this process's network namespace,
     /// the same one as the netlink socket's.
-    public func destinationSummaries() -> [ServiceKey: [Destination]]? {
+    public func destinationSummaries() -> [ServiceKey: [DestinationSummary]]? {
         TableListing.read()
+    }
+
+    /// The text listing is read and parsed on a second thread while this one does the
+    /// netlink service dump and then hands over what has been read: on a large table both
+    /// reads are mostly the kernel's work, and the two run on different CPUs (the listing
+    /// takes no lock that the dump holds).
+    public func services(summarizingDestinations each: (TableListing.Entry) -> Void) throws(IPVSError) -> [Service] {
+        guard let reader = TableListing.Reader.start() else { return try services() }
+        let services: [Service]
+        do {
+            services = try self.services()
+        } catch {
+            reader.stop()
+            throw error
+        }
+        while let entries = reader.next() {
+            for entry in entries { each(entry) }
+        }
+        return services
     }
 
     public func timeouts() throws(IPVSError) -> Timeouts {

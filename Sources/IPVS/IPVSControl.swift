@@ -51,11 +51,22 @@ public protocol IPVSControl: AnyObject {
     /// Every service's real servers with just address, port, forwarding method, weight and
     /// connection counts, in one cheap read where the table offers one (see `TableListing`);
     /// nil where it does not. Services missing from the result need `destinations(of:)`.
-    func destinationSummaries() -> [ServiceKey: [Destination]]?
+    func destinationSummaries() -> [ServiceKey: [DestinationSummary]]?
+    /// `services()`, and every service's entry of `destinationSummaries()` handed to
+    /// `each`, on the calling thread, as it is read: where the table allows, reading the
+    /// summaries overlaps the service dump and whatever `each` does with those already
+    /// read. Services `each` never hears of need `destinations(of:)`.
+    func services(summarizingDestinations each: (TableListing.Entry) -> Void) throws(IPVSError) -> [Service]
 }
 
 extension IPVSControl {
-    public func destinationSummaries() -> [ServiceKey: [Destination]]? { nil }
+    public func destinationSummaries() -> [ServiceKey: [DestinationSummary]]? { nil }
+
+    public func services(summarizingDestinations each: (TableListing.Entry) -> Void) throws(IPVSError) -> [Service] {
+        let services = try services()
+        for (service, destinations) in destinationSummaries() ?? [:] { each((service, destinations)) }
+        return services
+    }
 
     public var preferredBatchSize: Int { 256 }
 

@@ -248,6 +248,38 @@ public struct Destination: Sendable, Hashable {
     }
 }
 
+/// What the kernel's text listing tells of a real server (see `TableListing`): no
+/// thresholds, tunnel settings, persistent-connection count or statistics. A quarter of
+/// a `Destination`'s size, which counts when a listing holds tens of thousands.
+public struct DestinationSummary: Sendable, Hashable {
+    public var key: DestinationKey
+    public var forwarding: ForwardingMethod
+    public var weight: Int32
+    public var activeConnections: UInt32
+    public var inactiveConnections: UInt32
+
+    public init(
+        key: DestinationKey, forwarding: ForwardingMethod, weight: Int32, activeConnections: UInt32,
+        inactiveConnections: UInt32
+    ) {
+        self.key = key
+        self.forwarding = forwarding
+        self.weight = weight
+        self.activeConnections = activeConnections
+        self.inactiveConnections = inactiveConnections
+    }
+}
+
+extension Destination {
+    /// The real server with what the summary lacks left at zero.
+    public init(_ summary: DestinationSummary) {
+        self.init(
+            key: summary.key,
+            configuration: DestinationConfiguration(forwarding: summary.forwarding, weight: summary.weight),
+            connections: ConnectionCounts(active: summary.activeConnections, inactive: summary.inactiveConnections))
+    }
+}
+
 /// Connection timeouts in seconds (`--set tcp tcpfin udp`); 0 leaves a value unchanged when setting.
 public struct Timeouts: Sendable, Hashable {
     public var tcp: UInt32

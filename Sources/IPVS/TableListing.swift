@@ -1,123 +1,262 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// The kernel's one-pass text listing of the table, /proc/net/ip_vs, read in one go.
-/// It has each real server's address, port, forwarding method, weight and connection
-/// counts, but no thresholds, tunnel settings or statistics, and it does not tell an
-/// IPv4 fwmark service from an IPv6 one. Listing from it costs one read instead of one
-/// netlink dump per service.
+/// The kernel's one-pass text listing of the table, /proc/net/ip_vs. It has each real
+/// server's address, port, forwarding method, weight and connection counts, but no
+/// thresholds, tunnel settings or statistics, and it does not tell an IPv4 fwmark
+/// service from an IPv6 one. Listing from it costs one read instead of one netlink dump
+/// per service.
+///
+/// Services it cannot name unambiguously (two fwmark services with one mark) or with a
+/// real-server line it cannot read are left out, so callers fall back to netlink for them.
 public enum TableListing {
-    /// Real servers per service, in the kernel's order. Fields the listing lacks are
-    /// zero. Services it cannot name unambiguously (two fwmark services with one mark)
-    /// are left out, so callers fall back to netlink for them. nil if unreadable.
-    public static func read(path: String = "/proc/net/ip_vs") -> [ServiceKey: [Destination]]? {
-        let descriptor = open(path, O_RDONLY)
+    /// One service's real servers, in the kernel's order.
+    public typealias Entry = (service: ServiceKey, destinations: [DestinationSummary])
+
+    /// Every service's real servers; nil if the listing cannot be opened.
+    public static func read(path: String = "/proc/net/ip_vs") -> [ServiceKey: [DestinationSummary]]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            text.append(contentsOf: chunk[0..<count])
+        var table: [ServiceKey: [DestinationSummary]] = [:]
+        readEntries(descriptor, stopping: { false }) { entries in
+            for entry in entries { table[entry.service] = entry.destinations }
         }
-        return parse(text)
-    }
-
-    /// Parses the listing's text (its two heading lines included). Works on the bytes in
-    /// place: a large table has one line per real server, and this runs on every listing.
-    public static func parse(_ text: [UInt8]) -> [ServiceKey: [Destination]] {
-        var table: [ServiceKey: [Destination]] = [:]
-        var ambiguous: Set<ServiceKey> = []
-        var current: ServiceKey?
-        var currentDestinations: [Destination] = []
-        func finishService() {
-            if let current { table[current] = currentDestinations }
-            current = nil
-            currentDestinations = []
-        }
-        text.withUnsafeBufferPointer { bytes in
-            var lineStart = 0
-            while lineStart < bytes.count {
-                var lineEnd = lineStart
-                while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-                let line = Line(bytes, lineStart..<lineEnd)
-                lineStart = lineEnd + 1
-                guard line.fieldCount >= 2 else { continue }
-                if line.field(0, is: "->") {
-                    guard current != nil, line.fieldCount >= 6,
-                        let (address, port) = line.endpoint(1),
-                        let weight = line.decimal(3).flatMap({ Int32(exactly: $0) }),
-                        let active = line.decimal(4).flatMap({ UInt32(exactly: $0) }),
-                        let inactive = line.decimal(5).flatMap({ UInt32(exactly: $0) })
-                    else { continue }
-                    currentDestinations.append(Destination(
-                        key: DestinationKey(address: address, port: port),
-                        configuration: DestinationConfiguration(forwarding: line.forwarding(2), weight: weight),
-                        connections: ConnectionCounts(active: active, inactive: inactive)))
-                    continue
-                }
-                finishService()
-                let key: ServiceKey
-                if line.field(0, is: "FWM") {
-                    guard let mark = line.hexadecimal(line.fields[1]).flatMap({ UInt32(exactly: $0) }) else { continue }
-                    key = .firewallMark(mark, family: .inet)
-                } else {
-                    let proto: IPProtocol
-                    if line.field(0, is: "TCP") {
-                        proto = .tcp
-                    } else if line.field(0, is: "UDP") {
-                        proto = .udp
-                    } else if line.field(0, is: "SCTP") {
-                        proto = .sctp
-                    } else {
-                        continue  // the heading lines
-                    }
-                    guard let (address, port) = line.endpoint(1) else { continue }
-                    key = .address(proto, address, port: port)
-                }
-                if table[key] != nil { ambiguous.insert(key) }
-                current = key
-            }
-            finishService()
-        }
-        for key in ambiguous { table[key] = nil }
         return table
     }
 
-    /// One line of the listing, split at blanks into at most eight fields.
-    private struct Line {
-        let bytes: UnsafeBufferPointer<UInt8>
-        private(set) var fields: [Range<Int>] = []
+    /// Parses the listing's text (its heading lines included).
+    public static func parse(_ text: [UInt8]) -> [ServiceKey: [DestinationSummary]] {
+        var parser = Parser()
+        text.withUnsafeBufferPointer { _ = parser.consumeLines($0, atEnd: true) }
+        var table: [ServiceKey: [DestinationSummary]] = [:]
+        for entry in parser.finish() { table[entry.service] = entry.destinations }
+        return table
+    }
 
-        init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-            self.bytes = bytes
-            fields.reserveCapacity(8)
-            var index = range.lowerBound
-            while index < range.upperBound && fields.count < 8 {
-                while index < range.upperBound && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t")) {
-                    index += 1
+    /// Reads `descriptor` to its end (or until `stopping()`), parsing as it goes through
+    /// one small buffer: holding a large table's text whole would cost megabytes of fresh
+    /// pages, which are slow to fault in. Hands entries to `deliver` as they are finished.
+    private static func readEntries(_ descriptor: Int32, stopping: () -> Bool, deliver: ([Entry]) -> Void) {
+        var parser = Parser()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var used = 0
+        while !stopping() {
+            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }  // a huge line
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + used, $0.count - used) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            used += count
+            let consumed = buffer.withUnsafeBufferPointer { parser.consumeLines(UnsafeBufferPointer(rebasing: $0[..<used])) }
+            buffer.withUnsafeMutableBytes { bytes in
+                bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + consumed, byteCount: used - consumed)
+            }
+            used -= consumed
+            let entries = parser.takeFinished()
+            if !entries.isEmpty { deliver(entries) }
+        }
+        buffer.withUnsafeBufferPointer { _ = parser.consumeLines(UnsafeBufferPointer(rebasing: $0[..<used]), atEnd: true) }
+        deliver(parser.finish())
+    }
+
+    /// Reads the listing on a thread of its own, so that the kernel's work of writing it
+    /// overlaps whatever the caller does meanwhile (a netlink dump, formatting what has
+    /// arrived); `next()` hands the entries over as they are read.
+    public final class Reader: Sendable {
+        private let shared = Mutex(Shared())
+        private let thread = Mutex<ThreadHandle?>(nil)
+
+        private struct Shared: Sendable {
+            var ready: [Entry] = []
+            var finished = false
+            var stopping = false
+        }
+
+        private init() {}
+
+        /// nil if the listing cannot be opened.
+        public static func start(path: String = "/proc/net/ip_vs") -> Reader? {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            let reader = Reader()
+            let body: @Sendable () -> Void = {
+                readEntries(descriptor, stopping: { reader.shared.withLock { $0.stopping } }) { entries in
+                    reader.shared.withLock { $0.ready.append(contentsOf: entries) }
                 }
-                let start = index
-                while index < range.upperBound && bytes[index] != UInt8(ascii: " ") && bytes[index] != UInt8(ascii: "\t") {
-                    index += 1
+                close(descriptor)
+                reader.shared.withLock { $0.finished = true }
+            }
+            if let handle = ThreadHandle.start(body) {
+                reader.thread.withLock { $0 = handle }
+            } else {
+                body()  // no thread to be had: read it all now
+            }
+            return reader
+        }
+
+        /// The entries read since the last call, waiting while none are; nil once all
+        /// have been handed over.
+        public func next() -> [Entry]? {
+            while true {
+                let (entries, finished) = shared.withLock { shared in
+                    defer { shared.ready.removeAll() }
+                    return (shared.ready, shared.finished)
                 }
-                if index > start { fields.append(start..<index) }
+                if !entries.isEmpty { return entries }
+                if finished {
+                    join()
+                    return nil
+                }
+                usleep(50)
             }
         }
 
-        var fieldCount: Int { fields.count }
-
-        func field(_ index: Int, is text: StaticString) -> Bool {
-            ASCIIBytes.range(fields[index], of: bytes, is: text)
+        /// Stops reading early and waits for the thread to end.
+        public func stop() {
+            shared.withLock { $0.stopping = true }
+            join()
         }
 
-        func decimal(_ index: Int) -> UInt64? {
-            ASCIIBytes.decimal(fields[index], of: bytes, maximumDigits: 19)
+        private func join() {
+            thread.withLock { $0.take() }?.join()
+        }
+    }
+
+    /// Takes the listing a run of whole lines at a time, one field at a time: a large
+    /// table has one line per real server, and this runs on every listing.
+    private struct Parser {
+        /// Entries finished and not yet taken. An address service's entry is final when
+        /// the next service begins; fwmark entries wait for the end, where a mark seen
+        /// twice (once per family, which the listing does not tell) drops both.
+        private var finished: [Entry] = []
+        private var marked: [ServiceKey: [DestinationSummary]] = [:]
+        private var ambiguousMarks: Set<ServiceKey> = []
+        private var current: ServiceKey?
+        private var currentDestinations: [DestinationSummary] = []
+        private var currentIsWhole = true
+
+        /// Parses every line that ends in `bytes` (and a last unterminated one `atEnd`);
+        /// returns how many bytes that took.
+        mutating func consumeLines(_ bytes: UnsafeBufferPointer<UInt8>, atEnd: Bool = false) -> Int {
+            var lineStart = 0
+            while lineStart < bytes.count {
+                let lineEnd = ASCIIBytes.endOfLine(in: bytes, from: lineStart)
+                if lineEnd == bytes.count && !atEnd { break }
+                var line = Fields(bytes, lineStart..<lineEnd)
+                lineStart = min(lineEnd + 1, bytes.count)
+                take(&line)
+            }
+            return lineStart
+        }
+
+        mutating func takeFinished() -> [Entry] {
+            defer { finished.removeAll(keepingCapacity: true) }
+            return finished
+        }
+
+        /// Everything not yet taken, the last service and the fwmark ones included.
+        mutating func finish() -> [Entry] {
+            finishService()
+            for (key, destinations) in marked where !ambiguousMarks.contains(key) {
+                finished.append((key, destinations))
+            }
+            marked = [:]
+            return takeFinished()
+        }
+
+        private mutating func take(_ line: inout Fields) {
+            guard let first = line.next() else { return }
+            if line.range(first, is: "->") {
+                guard current != nil else { return }
+                guard let (address, port) = line.next().flatMap({ line.endpoint($0) }),
+                    let forwarding = line.next().map({ line.forwarding($0) }),
+                    let weight = line.nextDecimal().flatMap({ Int32(exactly: $0) }),
+                    let active = line.nextDecimal().flatMap({ UInt32(exactly: $0) }),
+                    let inactive = line.nextDecimal().flatMap({ UInt32(exactly: $0) })
+                else {
+                    // A line this reading cannot take whole (a negative counter, say): the
+                    // service is left to netlink rather than listed without it.
+                    currentIsWhole = false
+                    return
+                }
+                currentDestinations.append(DestinationSummary(
+                    key: DestinationKey(address: address, port: port), forwarding: forwarding, weight: weight,
+                    activeConnections: active, inactiveConnections: inactive))
+                return
+            }
+            finishService()
+            let key: ServiceKey
+            if line.range(first, is: "FWM") {
+                guard let mark = line.next().flatMap({ line.hexadecimal($0) }).flatMap({ UInt32(exactly: $0) })
+                else { return }
+                key = .firewallMark(mark, family: .inet)
+            } else {
+                let proto: IPProtocol
+                if line.range(first, is: "TCP") {
+                    proto = .tcp
+                } else if line.range(first, is: "UDP") {
+                    proto = .udp
+                } else if line.range(first, is: "SCTP") {
+                    proto = .sctp
+                } else {
+                    return  // the heading lines
+                }
+                guard let (address, port) = line.next().flatMap({ line.endpoint($0) }) else { return }
+                key = .address(proto, address, port: port)
+            }
+            current = key
+        }
+
+        private mutating func finishService() {
+            defer {
+                current = nil
+                currentDestinations = []
+                currentIsWhole = true
+            }
+            guard let current else { return }
+            if case .firewallMark = current {
+                if marked[current] != nil || !currentIsWhole { ambiguousMarks.insert(current) }
+                marked[current] = currentDestinations
+            } else if currentIsWhole {
+                finished.append((current, currentDestinations))
+            }
+        }
+    }
+
+    /// The blank-separated fields of one line, taken one after the other.
+    private struct Fields {
+        let bytes: UnsafeBufferPointer<UInt8>
+        private var position: Int
+        private let end: Int
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+            self.bytes = bytes
+            position = range.lowerBound
+            end = range.upperBound
+        }
+
+        private func isBlank(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+        }
+
+        mutating func next() -> Range<Int>? {
+            while position < end && isBlank(bytes[position]) { position += 1 }
+            let start = position
+            while position < end && !isBlank(bytes[position]) { position += 1 }
+            return position > start ? start..<position : nil
+        }
+
+        func range(_ range: Range<Int>, is text: StaticString) -> Bool {
+            ASCIIBytes.range(range, of: bytes, is: text)
+        }
+
+        mutating func nextDecimal() -> UInt64? {
+            next().flatMap { ASCIIBytes.decimal($0, of: bytes, maximumDigits: 19) }
         }
 
         func hexadecimal(_ range: Range<Int>) -> UInt64? {
@@ -138,26 +277,36 @@ public enum TableListing {
         }
 
         /// "0A000001:0050" or "[2001:0db8:...:0001]:0050".
-        func endpoint(_ index: Int) -> (IPAddress, UInt16)? {
-            let range = fields[index]
+        func endpoint(_ range: Range<Int>) -> (IPAddress, UInt16)? {
             guard let colon = range.last(where: { bytes[$0] == UInt8(ascii: ":") }),
                 let port = hexadecimal(colon + 1..<range.upperBound).flatMap({ UInt16(exactly: $0) })
             else { return nil }
             let host = range.lowerBound..<colon
             if bytes[range.lowerBound] == UInt8(ascii: "[") {
                 guard host.count >= 2, bytes[colon - 1] == UInt8(ascii: "]") else { return nil }
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[host.lowerBound + 1..<colon - 1]), as: UTF8.self)
-                guard let address = IPAddress.parse(text, family: .inet6) else { return nil }
+                guard let address = ipv6(host.lowerBound + 1..<colon - 1) else { return nil }
                 return (address, port)
             }
             guard let value = hexadecimal(host).flatMap({ UInt32(exactly: $0) }) else { return nil }
             return (.v4(value), port)
         }
 
-        func forwarding(_ index: Int) -> ForwardingMethod {
-            if field(index, is: "Local") { return .localNode }
-            if field(index, is: "Tunnel") { return .tunneling }
-            if field(index, is: "Route") { return .directRouting }
+        /// inet_pton on the bytes, copied with a terminating NUL onto the stack.
+        private func ipv6(_ range: Range<Int>) -> IPAddress? {
+            guard range.count < Int(INET6_ADDRSTRLEN), let source = bytes.baseAddress else { return nil }
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { text in
+                UnsafeMutableRawPointer(text.baseAddress!).copyMemory(from: source + range.lowerBound, byteCount: range.count)
+                text[range.count] = 0
+                var storage = in6_addr()
+                guard inet_pton(AF_INET6, text.baseAddress, &storage) == 1 else { return nil }
+                return withUnsafeBytes(of: storage) { IPAddress(family: .inet6, bytes: $0) }
+            }
+        }
+
+        func forwarding(_ range: Range<Int>) -> ForwardingMethod {
+            if self.range(range, is: "Local") { return .localNode }
+            if self.range(range, is: "Tunnel") { return .tunneling }
+            if self.range(range, is: "Route") { return .directRouting }
             return .masquerading
         }
     }
@@ -172,6 +321,14 @@ public enum ASCIIBytes {
             for offset in 0..<range.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
             return true
         }
+    }
+
+    /// The index of the first newline at or after `start`, or the end of `bytes`.
+    public static func endOfLine(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard start < bytes.count, let base = bytes.baseAddress,
+            let newline = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+        else { return bytes.count }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(newline))
     }
 
     /// The value of `range` of `bytes` when it is one to `maximumDigits` ASCII digits

@@ -175,30 +175,42 @@ public final class AdminSession {
     private func listTable(_ formatter: ListFormatter) throws(Exit) {
         if !formatter.rules { output.write(ListFormatter.versionLine(info)) }
         var services: [Service]
+        // The default view needs nothing the kernel's text listing lacks: one read then
+        // replaces a netlink dump per service. Its real-server lines are written as the
+        // listing arrives (in the kernel's order of services, into one buffer) and put in
+        // place below.
+        var summarized = ByteText()
+        var summarizedLines: [ServiceKey: Range<Int>] = [:]
         do {
-            services = try control.services()
+            if formatter.needsOnlyDestinationSummaries {
+                services = try control.services(summarizingDestinations: { entry in
+                    let start = summarized.count
+                    formatter.writeDestinations(entry.destinations.map(Destination.init), of: entry.service, to: &summarized)
+                    summarizedLines[entry.service] = start..<summarized.count
+                })
+            } else {
+                services = try control.services()
+            }
         } catch {
             errors.write("\(error)\n")
             throw Exit(status: 1)
         }
         if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
-        // The default view needs nothing the kernel's text listing lacks: one read then
-        // replaces a netlink dump per service.
-        let summaries = formatter.needsOnlyDestinationSummaries ? control.destinationSummaries() : nil
         var text = ByteText(formatter.title)
         for service in services {
-            let serviceDestinations: [Destination]
-            if let summary = summaries?[service.key] {
-                serviceDestinations = summary
+            if let lines = summarizedLines[service.key] {
+                formatter.writeServiceLine(service, to: &text)
+                summarized.withBytes { text.append(buffer: UnsafeBufferPointer(rebasing: $0[lines])) }
             } else {
+                let serviceDestinations: [Destination]
                 do {
                     serviceDestinations = try destinations(of: service.key)
                 } catch {
                     output.write(bytes: text.bytes)  // ipvsadm has printed everything up to the failing service
                     throw error
                 }
+                formatter.write(service, serviceDestinations, to: &text)
             }
-            formatter.write(service, serviceDestinations, to: &text)
             if text.count >= 1 << 16 {
                 output.write(bytes: text.bytes)
                 text.removeAll()

@@ -1,65 +1,110 @@
 import IPVS
 
-/// Text built directly as bytes. Listings of tens of thousands of lines spend most of
-/// their time formatting: appending bytes, with printf's padding and truncation done in
-/// place, costs a fraction of building and joining `String`s.
-struct ByteText {
-    private(set) var bytes: [UInt8] = []
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
-    init() {}
+/// Text built directly as bytes. Listings of tens of thousands of lines spend most of
+/// their time formatting: writing bytes into one growing buffer, with printf's padding
+/// and truncation done in place, costs a fraction of building and joining `String`s
+/// (or of `Array.append`'s checks, paid a dozen times per line).
+///
+/// Not copyable: it owns its buffer, and a listing never needs two copies of its text.
+struct ByteText: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 128) {
+        self.capacity = max(capacity, 16)
+        guard let memory = malloc(self.capacity) else { fatalError("out of memory") }
+        base = memory.assumingMemoryBound(to: UInt8.self)
+    }
 
     init(_ text: String) {
-        bytes = Array(text.utf8)
+        self.init(capacity: text.utf8.count + 128)
+        append(string: text)
     }
 
-    var count: Int { bytes.count }
-    var string: String { String(decoding: bytes, as: UTF8.self) }
+    deinit { free(base) }
 
+    var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+
+    /// A copy of the text, for an `OutputSink`.
+    var bytes: [UInt8] { withBytes { Array($0) } }
+
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Makes room for `extra` more bytes; the buffer at least doubles when it grows.
+    /// (realloc moves a large buffer by remapping its pages, without copying them.)
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let grownCapacity = max(capacity * 2, count + extra)
+        guard let grown = realloc(base, grownCapacity) else { fatalError("out of memory") }
+        base = grown.assumingMemoryBound(to: UInt8.self)
+        capacity = grownCapacity
+    }
+
+    // Inlined, a literal's copy is a few moves rather than a call to memcpy.
+    @inline(__always)
+    mutating func append(buffer: UnsafeBufferPointer<UInt8>) {
+        guard let source = buffer.baseAddress, !buffer.isEmpty else { return }
+        reserve(buffer.count)
+        (base + count).initialize(from: source, count: buffer.count)
+        count += buffer.count
+    }
+
+    @inline(__always)
     mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        text.withUTF8Buffer { append(buffer: $0) }
     }
 
-    mutating func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
+    mutating func append(string text: String) {
+        var text = text
+        text.withUTF8 { append(buffer: $0) }
     }
 
-    mutating func append(_ other: ByteText) {
-        bytes.append(contentsOf: other.bytes)
+    mutating func append(_ other: borrowing ByteText) {
+        other.withBytes { append(buffer: $0) }
     }
 
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
-
-    mutating func appendSpaces(_ count: Int) {
-        var left = count
-        while left > 0 {
-            let chunk = min(left, Self.spaces.count)
-            bytes.append(contentsOf: Self.spaces[..<chunk])
-            left -= chunk
-        }
+    mutating func append(byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
     }
 
-    mutating func removeAll(keepingCapacity: Bool = true) {
-        bytes.removeAll(keepingCapacity: keepingCapacity)
+    mutating func appendSpaces(_ spaces: Int) {
+        guard spaces > 0 else { return }
+        reserve(spaces)
+        (base + count).initialize(repeating: UInt8(ascii: " "), count: spaces)
+        count += spaces
+    }
+
+    mutating func removeAll() {
+        count = 0
     }
 
     /// `%llu`.
     mutating func append(decimal value: UInt64) {
-        guard value >= 10 else {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
+        if value < 10 {  // most counters and weights
+            append(byte: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
             return
         }
         let digits = Self.decimalDigits(value)
-        let end = bytes.count + digits
-        bytes.append(contentsOf: repeatElement(0, count: digits))
+        reserve(digits)
         var remaining = value
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            var index = end
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            } while remaining != 0
-        }
+        var index = count + digits
+        repeat {
+            index -= 1
+            base[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
+            remaining /= 10
+        } while remaining != 0
+        count += digits
     }
 
     static func decimalDigits(_ value: UInt64) -> Int {
@@ -74,7 +119,7 @@ struct ByteText {
 
     /// `%lld`.
     mutating func append(decimal value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { append(byte: UInt8(ascii: "-")) }
         append(decimal: value.magnitude)
     }
 
@@ -82,46 +127,71 @@ struct ByteText {
     mutating func append(decimal value: Int32) { append(decimal: Int64(value)) }
     mutating func append(decimal value: UInt16) { append(decimal: UInt64(value)) }
 
+    /// One to three digits, `skip` bytes (already written) further on; room reserved.
+    @inline(__always)
+    private mutating func appendOctet(_ octet: UInt8, after skip: Int = 0) {
+        count += skip
+        let zero = UInt8(ascii: "0")
+        if octet >= 100 {
+            base[count] = zero &+ octet / 100
+            base[count + 1] = zero &+ octet / 10 % 10
+            base[count + 2] = zero &+ octet % 10
+            count += 3
+        } else if octet >= 10 {
+            base[count] = zero &+ octet / 10
+            base[count + 1] = zero &+ octet % 10
+            count += 2
+        } else {
+            base[count] = zero &+ octet
+            count += 1
+        }
+    }
+
     /// printf's `%-Ns` (positive `width`) or `%Ns` (negative) around what `body` appends;
     /// never truncates.
     mutating func padded(_ width: Int, _ body: (inout ByteText) -> Void) {
-        let start = bytes.count
+        let start = count
         body(&self)
-        let missing = abs(width) - (bytes.count - start)
+        let missing = abs(width) - (count - start)
         guard missing > 0 else { return }
         appendSpaces(missing)
         guard width < 0 else { return }
         // Right-aligned: move what `body` wrote to the end of the field, spaces in front.
-        bytes[start...].withUnsafeMutableBufferPointer { field in
-            var index = field.count - missing - 1
-            while index >= 0 {
-                field[index + missing] = field[index]
-                index -= 1
-            }
-            for position in 0..<missing { field[position] = UInt8(ascii: " ") }
-        }
+        let field = base + start
+        let written = count - start - missing
+        UnsafeMutableRawPointer(field + missing).copyMemory(from: field, byteCount: written)  // a memmove
+        field.update(repeating: UInt8(ascii: " "), count: missing)
     }
 
     /// Cuts what was appended since `start` to at most `limit` bytes, as a bounded
     /// snprintf does.
     mutating func truncate(from start: Int, to limit: Int) {
-        let excess = bytes.count - start - limit
-        if excess > 0 { bytes.removeLast(excess) }
+        count = min(count, start + limit)
     }
 
     /// The address as inet_ntop writes it.
     mutating func append(address: IPAddress) {
         switch address {
         case .v4(let value):
-            append(decimal: value >> 24)
-            bytes.append(UInt8(ascii: "."))
-            append(decimal: (value >> 16) & 0xff)
-            bytes.append(UInt8(ascii: "."))
-            append(decimal: (value >> 8) & 0xff)
-            bytes.append(UInt8(ascii: "."))
-            append(decimal: value & 0xff)
+            reserve(15)
+            appendOctet(UInt8(truncatingIfNeeded: value >> 24))
+            base[count] = UInt8(ascii: ".")
+            appendOctet(UInt8(truncatingIfNeeded: value >> 16), after: 1)
+            base[count] = UInt8(ascii: ".")
+            appendOctet(UInt8(truncatingIfNeeded: value >> 8), after: 1)
+            base[count] = UInt8(ascii: ".")
+            appendOctet(UInt8(truncatingIfNeeded: value), after: 1)
         case .v6:
-            append(address.description)
+            // glibc's own formatting, written in place.
+            let room = Int(INET6_ADDRSTRLEN)
+            reserve(room)
+            let start = base + count
+            let written = address.withKernelBytes { bytes in
+                start.withMemoryRebound(to: CChar.self, capacity: room) { text in
+                    inet_ntop(AF_INET6, bytes.baseAddress, text, socklen_t(room)) == nil ? 0 : strlen(text)
+                }
+            }
+            count += written
         }
     }
 }

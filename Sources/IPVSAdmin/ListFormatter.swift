@@ -59,6 +59,12 @@ struct ListFormatter {
 
     /// One service and its real servers.
     func write(_ service: Service, _ destinations: [Destination], to out: inout ByteText) {
+        writeServiceLine(service, to: &out)
+        writeDestinations(destinations, of: service.key, to: &out)
+    }
+
+    /// The service's own line.
+    func writeServiceLine(_ service: Service, to out: inout ByteText) {
         var name = ByteText()
         appendServiceName(service.key, to: &name)
         let configuration = service.configuration
@@ -66,7 +72,7 @@ struct ListFormatter {
             out.append("-A ")
             out.append(name)
             out.append(" -s ")
-            out.append(configuration.scheduler.rawValue)
+            out.append(string: configuration.scheduler.rawValue)
             if configuration.flags.contains(.persistent) {
                 out.append(" -p ")
                 out.append(decimal: configuration.timeout)
@@ -77,12 +83,12 @@ struct ListFormatter {
             }
             if let engine = configuration.persistenceEngine, !engine.isEmpty {
                 out.append(" --pe ")
-                out.append(engine)
+                out.append(string: engine)
             }
             if configuration.flags.contains(.onePacket) { out.append(" -o") }
             if !configuration.flags.isDisjoint(with: .schedulerFlags) {
                 out.append(" -b ")
-                out.append(schedulerFlagNames(configuration))
+                out.append(string: schedulerFlagNames(configuration))
             }
         } else if options.contains(.stats) || options.contains(.rate) {
             out.padded(33) { $0.append(name) }
@@ -100,10 +106,10 @@ struct ListFormatter {
         } else {
             out.append(name)
             out.append(" ")
-            out.append(configuration.scheduler.rawValue)
+            out.append(string: configuration.scheduler.rawValue)
             if !configuration.flags.isDisjoint(with: .schedulerFlags) {
                 out.append(" (")
-                out.append(schedulerFlagNames(configuration))
+                out.append(string: schedulerFlagNames(configuration))
                 out.append(")")
             }
             if configuration.flags.contains(.persistent) {
@@ -115,22 +121,27 @@ struct ListFormatter {
                 }
                 if let engine = configuration.persistenceEngine, !engine.isEmpty {
                     out.append(" pe ")
-                    out.append(engine)
+                    out.append(string: engine)
                 }
             }
             if configuration.flags.contains(.onePacket) { out.append(" ops") }
         }
         out.append("\n")
+    }
 
+    /// The lines of a service's real servers, in ipvsadm's order.
+    func writeDestinations(_ destinations: [Destination], of service: ServiceKey, to out: inout ByteText) {
+        var name = ByteText()
+        if rules { appendServiceName(service, to: &name) }
         let proto: IPProtocol
-        if case .address(let p, _, _) = service.key { proto = p } else { proto = IPProtocol(rawValue: 0) }
+        if case .address(let p, _, _) = service { proto = p } else { proto = IPProtocol(rawValue: 0) }
         let ordered = options.contains(.noSort) ? destinations : ReferenceOrder.sorted(destinations)
         for destination in ordered {
             write(destination, protocol: proto, serviceName: name, to: &out)
         }
     }
 
-    private func write(_ destination: Destination, protocol proto: IPProtocol, serviceName: ByteText, to out: inout ByteText) {
+    private func write(_ destination: Destination, protocol proto: IPProtocol, serviceName: borrowing ByteText, to out: inout ByteText) {
         let configuration = destination.configuration
         let counts = destination.connections
         let s = destination.statistics
@@ -203,7 +214,7 @@ struct ListFormatter {
             out.padded(7) { $0.append(forwardingName(configuration.forwarding)) }
             if options.contains(.tunnelInfo) {
                 out.append(" ")
-                out.padded(13) { $0.append(tunnelInfo(configuration)) }
+                out.padded(13) { $0.append(string: tunnelInfo(configuration)) }
             }
             out.append(" ")
             out.padded(6) { $0.append(decimal: configuration.weight) }
@@ -263,9 +274,9 @@ struct ListFormatter {
         let start = out.count
         let bracketed = address.family == .inet6
         if bracketed { out.append("[") }
-        if numeric { out.append(address: address) } else { out.append(names.host(address)) }
+        if numeric { out.append(address: address) } else { out.append(string: names.host(address)) }
         out.append(bracketed ? "]:" : ":")
-        if numeric { out.append(decimal: port) } else { out.append(names.service(port, proto)) }
+        if numeric { out.append(decimal: port) } else { out.append(string: names.service(port, proto)) }
         out.truncate(from: start, to: 59)
     }
 

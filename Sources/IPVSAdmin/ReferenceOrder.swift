@@ -14,6 +14,17 @@ enum ReferenceOrder {
     static func sorted(_ destinations: [Destination]) -> [Destination] {
         guard destinations.count > 1 else { return destinations }
         let keys = destinations.map { AddressKey($0.key.address, port: $0.key.port) }
+        switch presortedOrder(keys) {
+        case .ascending?: return destinations
+        case .descending?: return destinations.reversed()
+        case nil: break
+        }
+        return permuted(destinations, by: mergeSortedIndices(keys.count) { compare(keys[$0], keys[$1]) })
+    }
+
+    /// The merge sort alone, without the shortcut for lists already in order (for tests).
+    static func mergeSorted(_ destinations: [Destination]) -> [Destination] {
+        let keys = destinations.map { AddressKey($0.key.address, port: $0.key.port) }
         return permuted(destinations, by: mergeSortedIndices(keys.count) { compare(keys[$0], keys[$1]) })
     }
 
@@ -70,6 +81,35 @@ enum ReferenceOrder {
                 address = AddressKey(serviceAddress, port: port)
             }
         }
+    }
+
+    private enum Presorted { case ascending, descending }
+
+    /// Whether the keys are already strictly ascending or descending, found in one pass,
+    /// when that decides the sort's result: for IPv4 addresses less than 2^31 apart the
+    /// wrapping comparison is an exact order, so a stable sort keeps an ascending list as
+    /// it is and reverses a descending one. (The kernel lists a service's real servers
+    /// newest first, and they are often added in address order.)
+    private static func presortedOrder(_ keys: [AddressKey]) -> Presorted? {
+        guard keys.count > 1 else { return .ascending }
+        var lowest = keys[0].words.0
+        var highest = lowest
+        var ascending = true
+        var descending = true
+        for index in keys.indices {
+            let key = keys[index]
+            guard key.comparedWords == 1 else { return nil }
+            lowest = min(lowest, key.words.0)
+            highest = max(highest, key.words.0)
+            if index > 0 {
+                let difference = compare(keys[index - 1], key)
+                ascending = ascending && difference < 0
+                descending = descending && difference > 0
+                if !ascending && !descending { return nil }
+            }
+        }
+        guard highest - lowest < 1 << 31 else { return nil }
+        return ascending ? .ascending : .descending
     }
 
     /// `a - b` on 32-bit unsigned values, read as a signed int.

@@ -85,21 +85,19 @@ final class FakeIPVS: IPVSControl {
         return running
     }
 
-    func destinationSummaries() -> [ServiceKey: [Destination]]? {
+    func destinationSummaries() -> [ServiceKey: [DestinationSummary]]? {
         guard offersSummaries, failEverythingWith == nil else { return nil }
-        var table: [ServiceKey: [Destination]] = [:]
+        var table: [ServiceKey: [DestinationSummary]] = [:]
         var ambiguous: Set<ServiceKey> = []
         for entry in entries {
             var key = entry.service.key
             if case .firewallMark(let mark, _) = key { key = .firewallMark(mark, family: .inet) }
             if table[key] != nil { ambiguous.insert(key) }
             table[key] = entry.destinations.map { destination in
-                Destination(
-                    key: destination.key,
-                    configuration: DestinationConfiguration(
-                        forwarding: destination.configuration.forwarding, weight: destination.configuration.weight),
-                    connections: ConnectionCounts(
-                        active: destination.connections.active, inactive: destination.connections.inactive))
+                DestinationSummary(
+                    key: destination.key, forwarding: destination.configuration.forwarding,
+                    weight: destination.configuration.weight, activeConnections: destination.connections.active,
+                    inactiveConnections: destination.connections.inactive)
             }
         }
         for key in ambiguous { table[key] = nil }

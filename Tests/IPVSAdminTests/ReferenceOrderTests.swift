@@ -80,6 +80,38 @@ struct ReferenceOrderTests {
         #expect(Self.services(input) == expected)
     }
 
+    /// `sorted` returns lists it finds already in order untouched, and reverses those in
+    /// reverse order; the merge sort must agree on every such list, including ones whose
+    /// addresses lie more than 2^31 apart, where the wrapping comparison reorders them.
+    @Test func theShortcutForOrderedListsAgreesWithTheMergeSort() {
+        #expect(Self.destinations([server("1.0.0.1", 80), server("100.0.0.1", 80), server("200.0.0.1", 80),
+                                   server("250.0.0.1", 80)])
+                == [server("200.0.0.1", 80), server("250.0.0.1", 80), server("1.0.0.1", 80), server("100.0.0.1", 80)])
+        #expect(Self.destinations([server("250.0.0.1", 80), server("200.0.0.1", 80), server("100.0.0.1", 80),
+                                   server("1.0.0.1", 80)])
+                == [server("200.0.0.1", 80), server("250.0.0.1", 80), server("1.0.0.1", 80), server("100.0.0.1", 80)])
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let count = Int.random(in: 2...40, using: &generator)
+            let base = UInt32.random(in: 0...UInt32.max, using: &generator)
+            let spread = UInt32.random(in: 1...UInt32.max, using: &generator) / UInt32(count)
+            var address = base
+            var servers: [Destination] = []
+            for _ in 0..<count {
+                servers.append(Destination(
+                    key: DestinationKey(address: .v4(address), port: UInt16.random(in: 79...81, using: &generator)),
+                    configuration: DestinationConfiguration()))
+                address &+= UInt32.random(in: 0...spread, using: &generator)
+            }
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: servers.sort { $0.key.port < $1.key.port }
+            case 1: servers.reverse()
+            default: break
+            }
+            #expect(ReferenceOrder.sorted(servers).map(\.key) == ReferenceOrder.mergeSorted(servers).map(\.key))
+        }
+    }
+
     /// libipvs compares real servers by the first one's family: an IPv6 server compares all
     /// four words, reading an IPv4 server's address as the first word followed by zeros.
     /// Mixed families occur in a service with IPv4 and IPv6 tunneling servers.

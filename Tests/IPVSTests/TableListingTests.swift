@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import IPVS
@@ -32,11 +33,10 @@ struct TableListingTests {
     static func destination(
         _ address: IPAddress, _ port: UInt16, _ forwarding: ForwardingMethod, _ weight: Int32, _ active: UInt32,
         _ inactive: UInt32
-    ) -> Destination {
-        Destination(
-            key: DestinationKey(address: address, port: port),
-            configuration: DestinationConfiguration(forwarding: forwarding, weight: weight),
-            connections: ConnectionCounts(active: active, inactive: inactive))
+    ) -> DestinationSummary {
+        DestinationSummary(
+            key: DestinationKey(address: address, port: port), forwarding: forwarding, weight: weight,
+            activeConnections: active, inactiveConnections: inactive)
     }
 
     @Test func parsesEveryKindOfService() {
@@ -62,6 +62,77 @@ struct TableListingTests {
         #expect(table.count == 6)
     }
 
+    /// atomic_t counters print signed there; a line that cannot be read whole must not
+    /// vanish from a listing, so its service is left to netlink.
+    @Test func aServiceWithAnUnreadableRealServerIsLeftOut() {
+        let text = """
+            TCP  0A000001:0050 rr \u{20}
+              -> C0A80102:1F90      Masq    5      -1         345       
+              -> C0A80103:0050      Route   0      0          1         
+            TCP  0A000002:0050 rr \u{20}
+              -> C0A80104:0050      Route   0      0          1         
+
+            """
+        let table = TableListing.parse(Array(text.utf8))
+        #expect(table[.address(.tcp, .v4(0x0A00_0001), port: 80)] == nil)
+        #expect(table[.address(.tcp, .v4(0x0A00_0002), port: 80)] == [
+            Self.destination(.v4(0xC0A8_0104), 80, .directRouting, 0, 0, 1),
+        ])
+    }
+
+    /// Read through a small buffer: lines cross its edges, one is longer than it, and
+    /// the last has no newline.
+    @Test func aFileLargerThanOneReadIsReadWhole() throws {
+        var text = "IP Virtual Server" + String(repeating: " x", count: 100_000) + "\nTCP  0A000001:0050 rr \n"
+        for server in 0..<20_000 { text += "  -> AC10\(String(server, radix: 16).leftPadded(4)):1F90      Masq    1      0          0         \n" }
+        text += "TCP  0A000002:0050 rr \n  -> AC100001:1F90      Route   7      0          0"
+        let path = "/tmp/table-listing-\(getpid())"
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let table = try #require(TableListing.read(path: path))
+        let destinations = try #require(table[.address(.tcp, .v4(0x0A00_0001), port: 80)])
+        #expect(destinations.count == 20_000)
+        #expect(destinations.last?.key.address == .v4(0xAC10_0000 + 19_999))
+        #expect(table[.address(.tcp, .v4(0x0A00_0002), port: 80)] == [
+            Self.destination(.v4(0xAC10_0001), 8080, .directRouting, 7, 0, 0),
+        ])
+    }
+
+    /// The reader on its own thread hands over the same entries as the one-go read,
+    /// each once: address services as they end, fwmark ones at the end.
+    @Test func theThreadedReaderGivesWhatTheReadGives() throws {
+        let path = "/tmp/table-listing-reader-\(getpid())"
+        var text = Self.text
+        for service in 0..<3_000 {
+            text += "UDP  0B00\(String(service, radix: 16).leftPadded(4)):0035 rr \n"
+            text += "  -> AC100001:0035      Route   1      0          \(service)         \n"
+        }
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = try #require(TableListing.Reader.start(path: path))
+        var streamed: [ServiceKey: [DestinationSummary]] = [:]
+        var deliveries = 0
+        while let entries = reader.next() {
+            for entry in entries {
+                deliveries += 1
+                streamed[entry.service] = entry.destinations
+            }
+        }
+        #expect(reader.next() == nil)
+        #expect(streamed == TableListing.read(path: path))
+        #expect(streamed == TableListing.parse(Array(text.utf8)))
+        #expect(deliveries == 3_006)
+        #expect(TableListing.Reader.start(path: "/nonexistent/ip_vs") == nil)
+    }
+
+    @Test func aReaderStoppedEarlyEnds() throws {
+        let path = "/tmp/table-listing-stop-\(getpid())"
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(Self.text.utf8)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = try #require(TableListing.Reader.start(path: path))
+        reader.stop()
+    }
+
     @Test func emptyTables() {
         #expect(TableListing.parse([]).isEmpty)
         let headings = """
@@ -75,5 +146,11 @@ struct TableListingTests {
 
     @Test func aMissingFileIsNil() {
         #expect(TableListing.read(path: "/nonexistent/ip_vs") == nil)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }
