@@ -1,26 +1,38 @@
 import CNetlink
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Generic-netlink requests written straight into one byte buffer, many to a buffer,
 /// ready for a single sendmsg. libnl's message objects cost an allocation, a zeroed
 /// buffer and a copy per request; a restore sends tens of thousands of requests.
 /// Layout and alignment are netlink's: a header, the generic header, then attributes
 /// (type, length, value, padded to 4 bytes), nests closed with their final length.
-/// A value type, written through `inout`, so that appending costs no runtime checks.
-struct MessageBuffer {
-    /// Zero-filled room, of which the first `count` bytes are written.
-    private var storage: [UInt8]
+/// Not copyable: it owns its memory, and is written through `inout` with no checks
+/// beyond the room left.
+struct MessageBuffer: ~Copyable {
+    /// Room for `capacity` bytes, of which the first `count` are written.
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
     private(set) var count = 0
     private var messageStart = 0
     /// Set when an attribute or nest did not fit netlink's 16-bit lengths.
     private(set) var overflowed = false
 
     init(capacity: Int = 1024) {
-        storage = [UInt8](repeating: 0, count: max(capacity, 256))
+        self.capacity = max(capacity, 256)
+        guard let memory = malloc(self.capacity) else { fatalError("out of memory") }
+        storage = memory
     }
+
+    deinit { free(storage) }
 
     /// Calls `body` with the written bytes.
     func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        body(UnsafeRawBufferPointer(start: storage, count: count))
     }
 
     /// Starts a message: netlink header (length and sequence number written by
@@ -49,7 +61,7 @@ struct MessageBuffer {
 
     /// The sequence number of the message ended last.
     var lastSequence: UInt32 {
-        storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: messageStart + 8, as: UInt32.self) }
+        storage.loadUnaligned(fromByteOffset: messageStart + 8, as: UInt32.self)
     }
 
     /// Appends one attribute holding `value`'s bytes.
@@ -68,14 +80,11 @@ struct MessageBuffer {
         let size = MemoryLayout<Value>.size
         let padded = (size + 3) & ~3
         reserve(4 + padded)
-        let offset = count
-        storage.withUnsafeMutableBytes { raw in
-            raw.storeBytes(
-                of: nlattr(nla_len: UInt16(4 + size), nla_type: UInt16(truncatingIfNeeded: type)),
-                toByteOffset: offset, as: nlattr.self)
-            if padded > size { raw.storeBytes(of: 0, toByteOffset: offset + padded, as: UInt32.self) }
-            raw.storeBytes(of: value, toByteOffset: offset + 4, as: Value.self)
-        }
+        let attribute = storage + count
+        attribute.storeBytes(
+            of: nlattr(nla_len: UInt16(4 + size), nla_type: UInt16(truncatingIfNeeded: type)), as: nlattr.self)
+        if padded > size { attribute.storeBytes(of: 0, toByteOffset: padded, as: UInt32.self) }
+        attribute.storeBytes(of: value, toByteOffset: 4, as: Value.self)
         count += 4 + padded
     }
 
@@ -98,11 +107,8 @@ struct MessageBuffer {
         let size = MemoryLayout<Value>.size
         let padded = (size + 3) & ~3
         reserve(padded)
-        let offset = count
-        storage.withUnsafeMutableBytes { raw in
-            if padded > size { raw.storeBytes(of: 0, toByteOffset: offset + padded - 4, as: UInt32.self) }
-            raw.storeBytes(of: value, toByteOffset: offset, as: Value.self)
-        }
+        if padded > size { storage.storeBytes(of: 0, toByteOffset: count + padded - 4, as: UInt32.self) }
+        storage.storeBytes(of: value, toByteOffset: count, as: Value.self)
         count += padded
     }
 
@@ -110,23 +116,22 @@ struct MessageBuffer {
     private mutating func append(_ bytes: UnsafeRawBufferPointer) {
         let padded = (bytes.count + 3) & ~3
         reserve(padded)
-        let offset = count
-        storage.withUnsafeMutableBytes { destination in
-            if let source = bytes.baseAddress, !bytes.isEmpty {
-                (destination.baseAddress! + offset).copyMemory(from: source, byteCount: bytes.count)
-            }
-            for index in offset + bytes.count..<offset + padded { destination[index] = 0 }
+        if let source = bytes.baseAddress, !bytes.isEmpty {
+            (storage + count).copyMemory(from: source, byteCount: bytes.count)
         }
+        (storage + count + bytes.count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - bytes.count)
         count += padded
     }
 
     private mutating func reserve(_ length: Int) {
-        if count + length > storage.count {
-            storage.append(contentsOf: repeatElement(0, count: max(length, storage.count)))
-        }
+        guard count + length > capacity else { return }
+        let grownCapacity = max(capacity * 2, count + length)
+        guard let grown = realloc(storage, grownCapacity) else { fatalError("out of memory") }
+        storage = grown
+        capacity = grownCapacity
     }
 
     private mutating func store<Value: FixedWidthInteger>(_ value: Value, at offset: Int) {
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: Value.self) }
+        storage.storeBytes(of: value, toByteOffset: offset, as: Value.self)
     }
 }

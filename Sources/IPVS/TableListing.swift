@@ -68,62 +68,55 @@ public enum TableListing {
     /// overlaps whatever the caller does meanwhile (a netlink dump, formatting what has
     /// arrived); `next()` hands the entries over as they are read.
     public final class Reader: Sendable {
-        private let shared = Mutex(Shared())
-        private let thread = Mutex<ThreadHandle?>(nil)
+        private let queue: HandoffQueue<Entry>
+        private let thread: ThreadHandle
+        private let joined = Mutex(false)
 
-        private struct Shared: Sendable {
-            var ready: [Entry] = []
-            var finished = false
-            var stopping = false
+        private init(queue: HandoffQueue<Entry>, thread: ThreadHandle) {
+            self.queue = queue
+            self.thread = thread
         }
 
-        private init() {}
-
-        /// nil if the listing cannot be opened.
+        /// nil if the listing cannot be opened, or no thread can be had for it.
         public static func start(path: String = "/proc/net/ip_vs") -> Reader? {
+            // The reader never waits for room: a listing is as large as the table.
+            guard let queue = HandoffQueue<Entry>(capacity: Int.max) else { return nil }
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return nil }
-            let reader = Reader()
-            let body: @Sendable () -> Void = {
-                readEntries(descriptor, stopping: { reader.shared.withLock { $0.stopping } }) { entries in
-                    reader.shared.withLock { $0.ready.append(contentsOf: entries) }
-                }
+            let thread = ThreadHandle.start {
+                readEntries(descriptor, stopping: { queue.isStopped }) { queue.put($0) }
                 close(descriptor)
-                reader.shared.withLock { $0.finished = true }
+                queue.finish()
             }
-            if let handle = ThreadHandle.start(body) {
-                reader.thread.withLock { $0 = handle }
-            } else {
-                body()  // no thread to be had: read it all now
+            guard let thread else {
+                close(descriptor)
+                return nil
             }
-            return reader
+            return Reader(queue: queue, thread: thread)
         }
 
         /// The entries read since the last call, waiting while none are; nil once all
         /// have been handed over.
         public func next() -> [Entry]? {
-            while true {
-                let (entries, finished) = shared.withLock { shared in
-                    defer { shared.ready.removeAll() }
-                    return (shared.ready, shared.finished)
-                }
-                if !entries.isEmpty { return entries }
-                if finished {
-                    join()
-                    return nil
-                }
-                usleep(50)
+            guard let batches = queue.take() else {
+                joinOnce()
+                return nil
             }
+            return batches.count == 1 ? batches[0] : Array(batches.joined())
         }
 
         /// Stops reading early and waits for the thread to end.
         public func stop() {
-            shared.withLock { $0.stopping = true }
-            join()
+            queue.stop()
+            joinOnce()
         }
 
-        private func join() {
-            thread.withLock { $0.take() }?.join()
+        private func joinOnce() {
+            let first = joined.withLock { joined in
+                defer { joined = true }
+                return !joined
+            }
+            if first { thread.join() }
         }
     }
 

@@ -4,8 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// A joinable POSIX thread running a closure.
-struct ThreadHandle: Sendable {
+/// A POSIX thread running a closure; join or detach it.
+public struct ThreadHandle: Sendable {
     private let thread: pthread_t
 
     private final class Body {
@@ -14,7 +14,7 @@ struct ThreadHandle: Sendable {
     }
 
     /// nil if no thread could be started.
-    static func start(_ run: @escaping @Sendable () -> Void) -> ThreadHandle? {
+    public static func start(_ run: @escaping @Sendable () -> Void) -> ThreadHandle? {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(Body(run)).toOpaque()
         let status = pthread_create(&thread, nil, { context in
@@ -28,7 +28,13 @@ struct ThreadHandle: Sendable {
         return ThreadHandle(thread: thread)
     }
 
-    func join() {
+    /// Waits for the thread to end.
+    public func join() {
         pthread_join(thread, nil)
+    }
+
+    /// Lets the thread end on its own.
+    public func detach() {
+        pthread_detach(thread)
     }
 }

@@ -14,21 +14,21 @@ public final class AdminSession {
     let program: String
     let output: OutputSink
     let errors: OutputSink
-    /// Standard input, read when restoring.
-    let readInput: () -> [UInt8]
+    /// What `-R` reads.
+    let restoreInput: RestoreSource
     /// /proc/net/ip_vs_conn's text, nil when it cannot be opened.
     let readConnections: () -> [UInt8]?
 
     public init(
         control: IPVSControl, info: IPVSInfo, program: String, output: OutputSink, errors: OutputSink,
-        readInput: @escaping () -> [UInt8], readConnections: @escaping () -> [UInt8]?
+        restoreInput: RestoreSource, readConnections: @escaping () -> [UInt8]?
     ) {
         self.control = control
         self.info = info
         self.program = program
         self.output = output
         self.errors = errors
-        self.readInput = readInput
+        self.restoreInput = restoreInput
         self.readConnections = readConnections
     }
 
@@ -259,7 +259,7 @@ public final class AdminSession {
             pending.removeAll(keepingCapacity: true)
         }
 
-        var lines = RestoreParser(readInput()).start()
+        var lines = RestoreParser(restoreInput).start()
         while let line = lines.next() {
             let command: AdminCommand
             switch line {

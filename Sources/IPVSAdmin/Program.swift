@@ -24,7 +24,7 @@ public func main() -> Never {
     }
     let session = AdminSession(
         control: control, info: info, program: program, output: output, errors: errors,
-        readInput: { readAll(descriptor: STDIN_FILENO) },
+        restoreInput: .descriptor(STDIN_FILENO),
         readConnections: {
             let descriptor = open("/proc/net/ip_vs_conn", O_RDONLY)
             guard descriptor >= 0 else { return nil }
@@ -36,18 +36,12 @@ public func main() -> Never {
 
 private func readAll(descriptor: Int32) -> [UInt8] {
     var data: [UInt8] = []
-    // A file's size is known: one allocation of the right size, instead of growing (and
-    // copying, and faulting in) the buffer over and over for a large restore.
-    var status = stat()
-    if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && status.st_size > 0 {
-        data.reserveCapacity(Int(status.st_size) + 1)
-    }
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         if count < 0 && errno == EINTR { continue }
         guard count > 0 else { break }
-        data.append(contentsOf: chunk[0..<count])
+        chunk.withUnsafeBufferPointer { data.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
     }
     return data
 }

@@ -1,10 +1,18 @@
-import Synchronization
+import IPVS
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+
+/// Where `-R` reads its lines from.
+public enum RestoreSource: Sendable {
+    /// Read as it goes, in blocks (standard input).
+    case descriptor(Int32)
+    /// All of it, given.
+    case bytes([UInt8])
+}
 
 /// One restore line, read.
 enum ParsedLine: Sendable {
@@ -18,75 +26,98 @@ enum ParsedLine: Sendable {
 /// order; reading is free of side effects, so reading ahead of a line that ends the
 /// restore changes nothing.
 final class RestoreParser: Sendable {
-    private let input: [UInt8]
-    private let shared = Mutex(Shared())
+    private let source: RestoreSource
     /// Lines handed over at a time: one lock per chunk, not per line.
     private static let chunkSize = 256
-    /// Chunks read ahead before the reader pauses, bounding the memory held.
-    private static let chunksAhead = 64
+    /// Chunks read ahead before the reader waits, bounding the memory held.
+    private static let chunksAhead = 8
 
-    private struct Shared: Sendable {
-        var ready: [[ParsedLine]] = []
-        var finished = false
+    init(_ source: RestoreSource) {
+        self.source = source
     }
 
-    init(_ input: [UInt8]) {
-        self.input = input
-    }
-
-    /// Starts reading; `lines()` returns what has been read, in order.
-    func start() -> Lines {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let started = pthread_create(&thread, nil, { context in
-            Unmanaged<RestoreParser>.fromOpaque(context!).takeRetainedValue().readAll()
-            return nil
-        }, context)
-        if started == 0 {
-            pthread_detach(thread)
-        } else {
-            // No thread to be had: read everything first, then hand it out.
-            Unmanaged<RestoreParser>.fromOpaque(context).release()
-            readAll()
+    /// Starts reading, on a thread of its own unless `threaded` is false or no thread
+    /// can be had; the lines come out of what it returns, in order.
+    func start(threaded: Bool = true) -> Lines {
+        if threaded, let queue = HandoffQueue<ParsedLine>(capacity: Self.chunksAhead) {
+            let thread = ThreadHandle.start {
+                self.readAll { queue.put($0) }
+                queue.finish()
+            }
+            if let thread {
+                thread.detach()
+                return Lines(queue: queue)
+            }
         }
-        return Lines(parser: self)
+        var chunks: [[ParsedLine]] = []
+        readAll { chunks.append($0) }
+        return Lines(chunks: chunks)
     }
 
-    private func readAll() {
-        var reader = RestoreInput(input)
+    /// Reads all of the input, handing over the lines a chunk at a time.
+    private func readAll(_ deliver: ([ParsedLine]) -> Void) {
         var chunk: [ParsedLine] = []
         chunk.reserveCapacity(Self.chunkSize)
-        while reader.nextLine() {
-            if let command = reader.canonicalCommand() {
-                chunk.append(.command(command))
-            } else {
-                do {
-                    chunk.append(.command(try CommandLineParser.parse(reader.strings)))
-                } catch {
-                    chunk.append(.refused(error))
+        func parse(_ input: [UInt8]) {
+            var reader = RestoreInput(input)
+            while reader.nextLine() {
+                if let command = reader.canonicalCommand() {
+                    chunk.append(.command(command))
+                } else {
+                    do {
+                        chunk.append(.command(try CommandLineParser.parse(reader.strings)))
+                    } catch {
+                        chunk.append(.refused(error))
+                    }
+                }
+                if chunk.count == Self.chunkSize {
+                    deliver(chunk)
+                    chunk.removeAll(keepingCapacity: true)
                 }
             }
-            if chunk.count == Self.chunkSize {
-                while shared.withLock({ $0.ready.count >= Self.chunksAhead }) { usleep(200) }
-                shared.withLock { $0.ready.append(chunk) }
-                chunk.removeAll(keepingCapacity: true)
+        }
+        switch source {
+        case .bytes(let input):
+            parse(input)
+        case .descriptor(let descriptor):
+            // Whole lines are parsed as each block arrives: the first requests can go to
+            // the kernel before the input has been read to its end, and a large input is
+            // never held whole.
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            var used = 0
+            while true {
+                if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }  // a huge line
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + used, $0.count - used) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                used += count
+                guard let lastNewline = buffer[..<used].lastIndex(of: UInt8(ascii: "\n")) else { continue }
+                parse(Array(buffer[...lastNewline]))
+                buffer.withUnsafeMutableBytes { bytes in
+                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + lastNewline + 1, byteCount: used - lastNewline - 1)
+                }
+                used -= lastNewline + 1
             }
+            if used > 0 { parse(Array(buffer[..<used])) }  // a last line without a newline
         }
-        shared.withLock {
-            if !chunk.isEmpty { $0.ready.append(chunk) }
-            $0.finished = true
-        }
+        if !chunk.isEmpty { deliver(chunk) }
     }
 
     /// The lines read so far and those still to come, in input order.
     struct Lines {
-        let parser: RestoreParser
+        private let queue: HandoffQueue<ParsedLine>?
         private var current: [ParsedLine] = []
         private var index = 0
-        private var pending: [[ParsedLine]] = []
+        private var pending: [[ParsedLine]]
 
-        init(parser: RestoreParser) {
-            self.parser = parser
+        fileprivate init(queue: HandoffQueue<ParsedLine>) {
+            self.queue = queue
+            pending = []
+        }
+
+        fileprivate init(chunks: [[ParsedLine]]) {
+            queue = nil
+            pending = chunks
         }
 
         /// The next line; nil at the end of the input. Waits while the reader is behind.
@@ -97,14 +128,7 @@ final class RestoreParser: Sendable {
                     index = 0
                     continue
                 }
-                let (taken, finished) = parser.shared.withLock { shared in
-                    defer { shared.ready.removeAll() }
-                    return (shared.ready, shared.finished)
-                }
-                if taken.isEmpty {
-                    if finished { return nil }
-                    usleep(50)
-                }
+                guard let queue, let taken = queue.take() else { return nil }
                 pending = taken
             }
             index += 1

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import IPVSAdmin
@@ -142,5 +143,57 @@ struct RestoreInputTests {
             }
         }
         #expect(taken > 20)
+    }
+}
+
+/// The reader of `-R` input, on its own thread or, where none can be had, on the caller's;
+/// given all of its input at once, or reading it from a descriptor block by block.
+@Suite("RestoreParser")
+struct RestoreParserTests {
+    /// Far more lines than the threaded reader reads ahead (64 chunks of 256).
+    static let input: [UInt8] = {
+        var text = ""
+        for index in 0..<20_000 { text += index % 1_000 == 999 ? "-A -t nonsense\n" : "-D -t 10.0.0.1:80\n" }
+        return Array(text.utf8)
+    }()
+
+    static func allLines(_ source: RestoreSource, threaded: Bool = true) -> [ParsedLine] {
+        var lines = RestoreParser(source).start(threaded: threaded)
+        var all: [ParsedLine] = []
+        while let line = lines.next() { all.append(line) }
+        return all
+    }
+
+    /// Blocks end inside lines, one line is longer than a block, and the input ends
+    /// without a newline, in both of the ways ipvsadm treats that.
+    @Test(arguments: ["-C  \t", "-Z -t 10.0.0.1:80 "])
+    func readingFromADescriptorGivesWhatTheBytesGive(lastLine: String) throws {
+        var text = ""
+        for index in 0..<5_000 { text += "-a -t 10.0.0.\(index % 250):80 -r 10.1.0.1:\(index) -m -w \(index % 7)\n" }
+        text += "-A -t 10.0.0.1:80 -s rr " + String(repeating: "x", count: 100_000) + "\n"
+        text += "ipvsadm -D -t 10.0.0.1:80\n" + lastLine
+        let path = "/tmp/restore-source-\(getpid())"
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let descriptor = open(path, O_RDONLY)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let streamed = Self.allLines(.descriptor(descriptor))
+        let given = Self.allLines(.bytes(Array(text.utf8)))
+        #expect(streamed.count == (lastLine.hasSuffix("  \t") ? 5_002 : 5_003))
+        #expect(streamed.map { "\($0)" } == given.map { "\($0)" })
+    }
+
+    @Test(arguments: [true, false])
+    func everyLineComesOutInOrder(threaded: Bool) {
+        var lines = RestoreParser(.bytes(Self.input)).start(threaded: threaded)
+        var count = 0
+        var refusedAt: [Int] = []
+        while let line = lines.next() {
+            if case .refused = line { refusedAt.append(count) }
+            count += 1
+        }
+        #expect(count == 20_000)
+        #expect(refusedAt == Array(stride(from: 999, to: 20_000, by: 1_000)))
     }
 }
