@@ -39,29 +39,16 @@ public enum TableListing {
         return table
     }
 
-    /// Reads `descriptor` to its end (or until `stopping()`), parsing as it goes through
-    /// one small buffer: holding a large table's text whole would cost megabytes of fresh
-    /// pages, which are slow to fault in. Hands entries to `deliver` as they are finished.
+    /// Reads `descriptor` to its end (or until `stopping()`), parsing as it goes, a block
+    /// at a time: holding a large table's text whole would cost megabytes of fresh pages,
+    /// which are slow to fault in. Hands entries to `deliver` as they are finished.
     private static func readEntries(_ descriptor: Int32, stopping: () -> Bool, deliver: ([Entry]) -> Void) {
         var parser = Parser()
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        var used = 0
-        while !stopping() {
-            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }  // a huge line
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + used, $0.count - used) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            used += count
-            let consumed = buffer.withUnsafeBufferPointer { parser.consumeLines(UnsafeBufferPointer(rebasing: $0[..<used])) }
-            buffer.withUnsafeMutableBytes { bytes in
-                bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + consumed, byteCount: used - consumed)
-            }
-            used -= consumed
-            let entries = parser.takeFinished()
-            if !entries.isEmpty { deliver(entries) }
+        LineBlocks.read(descriptor, stopping: stopping) { lines, atEnd in
+            parser.consumeLines(lines, atEnd: atEnd)
+            let entries = atEnd ? parser.finish() : parser.takeFinished()
+            if atEnd || !entries.isEmpty { deliver(entries) }
         }
-        buffer.withUnsafeBufferPointer { _ = parser.consumeLines(UnsafeBufferPointer(rebasing: $0[..<used]), atEnd: true) }
-        deliver(parser.finish())
     }
 
     /// Reads the listing on a thread of its own, so that the kernel's work of writing it
@@ -135,6 +122,7 @@ public enum TableListing {
 
         /// Parses every line that ends in `bytes` (and a last unterminated one `atEnd`);
         /// returns how many bytes that took.
+        @discardableResult
         mutating func consumeLines(_ bytes: UnsafeBufferPointer<UInt8>, atEnd: Bool = false) -> Int {
             var lineStart = 0
             while lineStart < bytes.count {

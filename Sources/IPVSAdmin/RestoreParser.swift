@@ -83,22 +83,9 @@ final class RestoreParser: Sendable {
             // Whole lines are parsed as each block arrives: the first requests can go to
             // the kernel before the input has been read to its end, and a large input is
             // never held whole.
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            var used = 0
-            while true {
-                if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }  // a huge line
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + used, $0.count - used) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { break }
-                used += count
-                guard let lastNewline = buffer[..<used].lastIndex(of: UInt8(ascii: "\n")) else { continue }
-                parse(Array(buffer[...lastNewline]))
-                buffer.withUnsafeMutableBytes { bytes in
-                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + lastNewline + 1, byteCount: used - lastNewline - 1)
-                }
-                used -= lastNewline + 1
+            LineBlocks.read(descriptor) { lines, _ in
+                if !lines.isEmpty { parse(Array(lines)) }  // the last may lack its newline
             }
-            if used > 0 { parse(Array(buffer[..<used])) }  // a last line without a newline
         }
         if !chunk.isEmpty { deliver(chunk) }
     }
