@@ -33,7 +33,7 @@ public enum TableListing {
     /// Parses the listing's text (its heading lines included).
     public static func parse(_ text: [UInt8]) -> [ServiceKey: [DestinationSummary]] {
         var parser = Parser()
-        text.withUnsafeBufferPointer { _ = parser.consumeLines($0, atEnd: true) }
+        text.withUnsafeBufferPointer { parser.consumeLines($0) }
         var table: [ServiceKey: [DestinationSummary]] = [:]
         for entry in parser.finish() { table[entry.service] = entry.destinations }
         return table
@@ -45,7 +45,7 @@ public enum TableListing {
     private static func readEntries(_ descriptor: Int32, stopping: () -> Bool, deliver: ([Entry]) -> Void) {
         var parser = Parser()
         LineBlocks.read(descriptor, stopping: stopping) { lines, atEnd in
-            parser.consumeLines(lines, atEnd: atEnd)
+            parser.consumeLines(lines)
             let entries = atEnd ? parser.finish() : parser.takeFinished()
             if atEnd || !entries.isEmpty { deliver(entries) }
         }
@@ -120,19 +120,15 @@ public enum TableListing {
         private var currentDestinations: [DestinationSummary] = []
         private var currentIsWhole = true
 
-        /// Parses every line that ends in `bytes` (and a last unterminated one `atEnd`);
-        /// returns how many bytes that took.
-        @discardableResult
-        mutating func consumeLines(_ bytes: UnsafeBufferPointer<UInt8>, atEnd: Bool = false) -> Int {
+        /// Parses every line of `bytes`, the last one with or without its newline.
+        mutating func consumeLines(_ bytes: UnsafeBufferPointer<UInt8>) {
             var lineStart = 0
             while lineStart < bytes.count {
                 let lineEnd = ASCIIBytes.endOfLine(in: bytes, from: lineStart)
-                if lineEnd == bytes.count && !atEnd { break }
                 var line = Fields(bytes, lineStart..<lineEnd)
-                lineStart = min(lineEnd + 1, bytes.count)
+                lineStart = lineEnd + 1
                 take(&line)
             }
-            return lineStart
         }
 
         mutating func takeFinished() -> [Entry] {
