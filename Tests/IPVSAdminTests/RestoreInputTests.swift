@@ -172,13 +172,12 @@ struct RestoreParserTests {
         for index in 0..<5_000 { text += "-a -t 10.0.0.\(index % 250):80 -r 10.1.0.1:\(index) -m -w \(index % 7)\n" }
         text += "-A -t 10.0.0.1:80 -s rr " + String(repeating: "x", count: 100_000) + "\n"
         text += "ipvsadm -D -t 10.0.0.1:80\n" + lastLine
-        let path = "/tmp/restore-source-\(getpid())"
-        try #require(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let descriptor = open(path, O_RDONLY)
-        try #require(descriptor >= 0)
-        defer { close(descriptor) }
-        let streamed = Self.allLines(.descriptor(descriptor))
+        let streamed = try withTemporaryFile(holding: text) { path in
+            let descriptor = open(path, O_RDONLY)
+            try #require(descriptor >= 0)
+            defer { close(descriptor) }
+            return Self.allLines(.descriptor(descriptor))
+        }
         let given = Self.allLines(.bytes(Array(text.utf8)))
         #expect(streamed.count == (lastLine.hasSuffix("  \t") ? 5_002 : 5_003))
         #expect(streamed.map { "\($0)" } == given.map { "\($0)" })

@@ -12,17 +12,16 @@ struct LineBlocksTests {
         var text = ""
         for index in 0..<10_000 { text += "line \(index)\n" }
         text += String(repeating: "y", count: 150_000) + "\n" + tail
-        let path = "/tmp/line-blocks-\(getpid())"
-        try #require(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let descriptor = open(path, O_RDONLY)
-        try #require(descriptor >= 0)
-        defer { close(descriptor) }
         var read: [UInt8] = []
         var calls: [(endsInNewline: Bool, atEnd: Bool)] = []
-        LineBlocks.read(descriptor) { lines, atEnd in
-            read += lines
-            calls.append((lines.last == UInt8(ascii: "\n"), atEnd))
+        try withTemporaryFile(holding: text) { path in
+            let descriptor = open(path, O_RDONLY)
+            try #require(descriptor >= 0)
+            defer { close(descriptor) }
+            LineBlocks.read(descriptor) { lines, atEnd in
+                read += lines
+                calls.append((lines.last == UInt8(ascii: "\n"), atEnd))
+            }
         }
         #expect(read == Array(text.utf8))
         #expect(calls.last?.atEnd == true)

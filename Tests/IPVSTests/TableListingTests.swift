@@ -86,10 +86,7 @@ struct TableListingTests {
         var text = "IP Virtual Server" + String(repeating: " x", count: 100_000) + "\nTCP  0A000001:0050 rr \n"
         for server in 0..<20_000 { text += "  -> AC10\(String(server, radix: 16).leftPadded(4)):1F90      Masq    1      0          0         \n" }
         text += "TCP  0A000002:0050 rr \n  -> AC100001:1F90      Route   7      0          0"
-        let path = "/tmp/table-listing-\(getpid())"
-        try #require(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let table = try #require(TableListing.read(path: path))
+        let table = try #require(try withTemporaryFile(holding: text) { TableListing.read(path: $0) })
         let destinations = try #require(table[.address(.tcp, .v4(0x0A00_0001), port: 80)])
         #expect(destinations.count == 20_000)
         #expect(destinations.last?.key.address == .v4(0xAC10_0000 + 19_999))
@@ -101,36 +98,35 @@ struct TableListingTests {
     /// The reader on its own thread hands over the same entries as the one-go read,
     /// each once: address services as they end, fwmark ones at the end.
     @Test func theThreadedReaderGivesWhatTheReadGives() throws {
-        let path = "/tmp/table-listing-reader-\(getpid())"
         var text = Self.text
         for service in 0..<3_000 {
             text += "UDP  0B00\(String(service, radix: 16).leftPadded(4)):0035 rr \n"
             text += "  -> AC100001:0035      Route   1      0          \(service)         \n"
         }
-        try #require(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reader = try #require(TableListing.Reader.start(path: path))
         var streamed: [ServiceKey: [DestinationSummary]] = [:]
         var deliveries = 0
-        while let entries = reader.next() {
-            for entry in entries {
-                deliveries += 1
-                streamed[entry.service] = entry.destinations
+        let readInOneGo = try withTemporaryFile(holding: text) { path in
+            let reader = try #require(TableListing.Reader.start(path: path))
+            while let entries = reader.next() {
+                for entry in entries {
+                    deliveries += 1
+                    streamed[entry.service] = entry.destinations
+                }
             }
+            #expect(reader.next() == nil)
+            return TableListing.read(path: path)
         }
-        #expect(reader.next() == nil)
-        #expect(streamed == TableListing.read(path: path))
+        #expect(streamed == readInOneGo)
         #expect(streamed == TableListing.parse(Array(text.utf8)))
         #expect(deliveries == 3_006)
         #expect(TableListing.Reader.start(path: "/nonexistent/ip_vs") == nil)
     }
 
     @Test func aReaderStoppedEarlyEnds() throws {
-        let path = "/tmp/table-listing-stop-\(getpid())"
-        try #require(FileManager.default.createFile(atPath: path, contents: Data(Self.text.utf8)))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reader = try #require(TableListing.Reader.start(path: path))
-        reader.stop()
+        try withTemporaryFile(holding: Self.text) { path in
+            let reader = try #require(TableListing.Reader.start(path: path))
+            reader.stop()
+        }
     }
 
     @Test func emptyTables() {
