@@ -20,7 +20,7 @@ let package = Package(
         // The kernel's IPVS generic-netlink family as a typed Swift API. Never prints, never reads argv.
         .target(name: "IPVS", dependencies: ["CNetlink", "CIPVSShim"]),
         // ipvsadm 1.31 compatibility: parser, formatters, restore, the command runner.
-        .target(name: "IPVSAdmin", dependencies: ["IPVS"]),
+        .target(name: "IPVSAdmin", dependencies: ["IPVS", "CIPVSShim"]),
         .executableTarget(name: "ipvsadm", dependencies: ["IPVSAdmin"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         // Against the real kernel (run inside the test VM; skipped elsewhere) and the built binary.

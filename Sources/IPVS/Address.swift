@@ -5,7 +5,7 @@ import Musl
 #endif
 
 /// An address family as the kernel numbers it.
-public enum AddressFamily: UInt16, Sendable, Hashable, Comparable, CustomStringConvertible {
+public enum AddressFamily: UInt16, Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     case inet = 2
     case inet6 = 10
 
@@ -103,5 +103,22 @@ public enum IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
         case (.v4, .v6): return true
         case (.v6, .v4): return false
         }
+    }
+}
+
+/// An address is written as text, the way `inet_ntop` writes it and `inet_pton` reads it.
+extension IPAddress: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let address = IPAddress(presentation: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an IP address: \(text)")
+        }
+        self = address
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }

@@ -17,7 +17,6 @@ public final class IPVSClient: IPVSControl {
     /// Requests per sendmsg in `perform(batch:)`: enough to amortise the system call,
     /// few enough that the error replies of a whole chunk fit the receive buffer.
     private let batchChunkSize = 256
-    public var preferredBatchSize: Int { batchChunkSize }
     private let errorRecords: UnsafeMutablePointer<cipvs_error_record>
 
     /// Opens the socket and resolves the IPVS family.
@@ -146,17 +145,21 @@ public final class IPVSClient: IPVSControl {
         return destinations
     }
 
-    /// From /proc/net/ip_vs, which lists the table of this process's network namespace,
-    /// the same one as the netlink socket's.
-    public func destinationSummaries() -> [ServiceKey: [DestinationSummary]]? {
-        TableListing.read()
-    }
-
-    /// The text listing is read and parsed on a second thread while this one does the
-    /// netlink service dump and then hands over what has been read: on a large table both
-    /// reads are mostly the kernel's work, and the two run on different CPUs (the listing
-    /// takes no lock that the dump holds).
-    public func services(summarizingDestinations each: (TableListing.Entry) -> Void) throws(IPVSError) -> [Service] {
+    /// `services()`, with the real servers of as many services as the kernel's one-pass
+    /// text listing (/proc/net/ip_vs, of this process's network namespace, the socket's
+    /// own) covers, handed to `each` as they are read, on the calling thread. The listing
+    /// has of each real server only its address, port, forwarding method, weight and
+    /// connection counts, and leaves services out (see below); a service `each` never
+    /// hears of needs `destinations(of:)`. On a large table this costs one read instead of
+    /// one netlink dump per service, and the read runs on a second thread, overlapping
+    /// the service dump and whatever `each` does.
+    ///
+    /// Left out: fwmark services whose mark two families share (the listing does not
+    /// tell the family), services with a line the reader cannot take whole, and services
+    /// the kernel's listing skips when other network namespaces change their tables.
+    public func services(
+        summarizingDestinations each: (_ service: ServiceKey, _ destinations: [DestinationSummary]) -> Void
+    ) throws(IPVSError) -> [Service] {
         guard let reader = TableListing.Reader.start() else { return try services() }
         let services: [Service]
         do {
@@ -166,7 +169,7 @@ public final class IPVSClient: IPVSControl {
             throw error
         }
         while let entries = reader.next() {
-            for entry in entries { each(entry) }
+            for entry in entries { each(entry.service, entry.destinations) }
         }
         return services
     }

@@ -1,18 +1,29 @@
 /// One state-changing IPVS request, as a batch element.
-public enum IPVSRequest: Sendable, Hashable {
+public enum IPVSRequest: Sendable, Hashable, Codable {
+    /// Adds a virtual service.
     case addService(ServiceKey, ServiceConfiguration)
+    /// Changes the configuration of an existing virtual service.
     case editService(ServiceKey, ServiceConfiguration)
+    /// Removes a virtual service with its real servers.
     case deleteService(ServiceKey)
+    /// Adds a real server to a service.
     case addDestination(DestinationKey, DestinationConfiguration, service: ServiceKey)
+    /// Changes the configuration of a real server.
     case editDestination(DestinationKey, DestinationConfiguration, service: ServiceKey)
+    /// Removes a real server from a service.
     case deleteDestination(DestinationKey, service: ServiceKey)
-    /// Zero the counters of one service, or of all with nil.
+    /// Zeroes the counters of one service, or of all with nil.
     case zero(ServiceKey?)
+    /// Removes every virtual service.
     case flush
+    /// Sets the connection timeouts; a zero leaves that value unchanged.
     case setTimeouts(Timeouts)
+    /// Starts a connection-sync daemon.
     case startDaemon(SyncDaemon)
+    /// Stops the connection-sync daemon of the given role.
     case stopDaemon(SyncDaemon)
 
+    /// The operation an error of this request names.
     public var operation: IPVSOperation {
         switch self {
         case .addService: return .addService
@@ -30,46 +41,30 @@ public enum IPVSRequest: Sendable, Hashable {
     }
 }
 
-/// The IPVS table as a program sees it. `IPVSClient` is the kernel's; tests supply their own.
+/// The IPVS table's operations: what the kernel's IPVS family offers, one call each.
+/// `IPVSClient` is the kernel's; tests and other programs may supply their own.
 public protocol IPVSControl: AnyObject {
+    /// The IPVS version and connection table size.
     func info() throws(IPVSError) -> IPVSInfo
     /// All virtual services, in the kernel's order.
     func services() throws(IPVSError) -> [Service]
+    /// One virtual service; throws ESRCH (operation `.getService`) when there is none.
     func service(_ key: ServiceKey) throws(IPVSError) -> Service
     /// The real servers of one service, in the kernel's order.
     func destinations(of service: ServiceKey) throws(IPVSError) -> [Destination]
+    /// The connection timeouts.
     func timeouts() throws(IPVSError) -> Timeouts
+    /// The running connection-sync daemons.
     func daemons() throws(IPVSError) -> [SyncDaemon]
     /// Performs one request.
     func perform(_ request: IPVSRequest) throws(IPVSError)
     /// Performs requests in order, each independently of the others' failures,
     /// and returns each one's error (nil for success) in the same order.
     func perform(batch requests: [IPVSRequest]) -> [IPVSError?]
-    /// How many requests a batch should hold to be sent as cheaply as possible; callers
-    /// that stream requests pass them on in batches of this size.
-    var preferredBatchSize: Int { get }
-    /// Every service's real servers with just address, port, forwarding method, weight and
-    /// connection counts, in one cheap read where the table offers one (see `TableListing`);
-    /// nil where it does not. Services missing from the result need `destinations(of:)`.
-    func destinationSummaries() -> [ServiceKey: [DestinationSummary]]?
-    /// `services()`, and every service's entry of `destinationSummaries()` handed to
-    /// `each`, on the calling thread, as it is read: where the table allows, reading the
-    /// summaries overlaps the service dump and whatever `each` does with those already
-    /// read. Services `each` never hears of need `destinations(of:)`.
-    func services(summarizingDestinations each: (TableListing.Entry) -> Void) throws(IPVSError) -> [Service]
 }
 
 extension IPVSControl {
-    public func destinationSummaries() -> [ServiceKey: [DestinationSummary]]? { nil }
-
-    public func services(summarizingDestinations each: (TableListing.Entry) -> Void) throws(IPVSError) -> [Service] {
-        let services = try services()
-        for (service, destinations) in destinationSummaries() ?? [:] { each((service, destinations)) }
-        return services
-    }
-
-    public var preferredBatchSize: Int { 256 }
-
+    /// One request at a time; `IPVSClient` sends many to a system call instead.
     public func perform(batch requests: [IPVSRequest]) -> [IPVSError?] {
         requests.map { (request) -> IPVSError? in
             do throws(IPVSError) {
@@ -79,5 +74,47 @@ extension IPVSControl {
                 return error
             }
         }
+    }
+
+    /// The whole table as one value: every service with all its real servers, the
+    /// timeouts and the daemons. The kernel has no atomic read of all of it: a table
+    /// changed by someone else meanwhile may be read half before, half after.
+    public func snapshot() throws(IPVSError) -> IPVSSnapshot {
+        var entries: [IPVSSnapshot.Entry] = []
+        for service in try services() {
+            entries.append(IPVSSnapshot.Entry(service: service, destinations: try destinations(of: service.key)))
+        }
+        return IPVSSnapshot(services: entries, timeouts: try timeouts(), daemons: try daemons())
+    }
+}
+
+/// The whole IPVS table of a network namespace, as `IPVSControl.snapshot()` reads it.
+public struct IPVSSnapshot: Sendable, Hashable, Codable {
+    /// One virtual service with its real servers, in the kernel's order.
+    public struct Entry: Sendable, Hashable, Codable {
+        /// The service: key, configuration, counters.
+        public var service: Service
+        /// Its real servers.
+        public var destinations: [Destination]
+
+        /// An entry of a snapshot.
+        public init(service: Service, destinations: [Destination]) {
+            self.service = service
+            self.destinations = destinations
+        }
+    }
+
+    /// Every virtual service, in the kernel's order.
+    public var services: [Entry]
+    /// The connection timeouts.
+    public var timeouts: Timeouts
+    /// The running connection-sync daemons.
+    public var daemons: [SyncDaemon]
+
+    /// A snapshot of the given parts.
+    public init(services: [Entry], timeouts: Timeouts, daemons: [SyncDaemon]) {
+        self.services = services
+        self.timeouts = timeouts
+        self.daemons = daemons
     }
 }

@@ -4,8 +4,9 @@ import Glibc
 import Musl
 #endif
 
-/// The kernel request an error answers. ipvsadm words some errnos differently per request.
-public enum IPVSOperation: Sendable, Hashable {
+/// The IPVS operation an error answers: the request sent, or the table read.
+public enum IPVSOperation: String, Sendable, Hashable, Codable {
+    /// Opening the netlink socket and resolving the IPVS family.
     case initialize
     case getInfo
     case addService, editService, deleteService, zero
@@ -14,48 +15,27 @@ public enum IPVSOperation: Sendable, Hashable {
     case listServices, listDestinations, getService
     case setTimeouts, getTimeouts, getDaemons
     case flush
+    /// Reading the connection table, /proc/net/ip_vs_conn.
+    case listConnections
 }
 
-/// A failed IPVS request: the raw errno the kernel (or the socket layer) returned.
-public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
+/// A failed IPVS operation: the operation and the raw errno the kernel (or the socket
+/// layer) returned, as swift-system's `Errno` carries it. Programs choose their own
+/// words for it; `description` is the C library's.
+public struct IPVSError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// What was being done.
     public var operation: IPVSOperation
     /// Positive errno value, as in `errno.h`.
     public var code: Int32
 
+    /// An error of `operation` with errno `code`.
     public init(_ operation: IPVSOperation, code: Int32) {
         self.operation = operation
         self.code = code
     }
 
-    /// The words ipvsadm prints for this error: request-specific first, then
-    /// the generic IPVS meanings, then the C library's strerror.
+    /// "operation: strerror(code)".
     public var description: String {
-        if let specific = Self.specificMessages[operation]?[code] { return specific }
-        if let generic = Self.genericMessages[code] { return generic }
-        return String(cString: strerror(code))
+        "\(operation.rawValue): \(String(cString: strerror(code)))"
     }
-
-    private static let specificMessages: [IPVSOperation: [Int32: String]] = [
-        .addService: [EEXIST: "Service already exists", ENOENT: "Scheduler or persistence engine not found"],
-        .editService: [ESRCH: "No such service", ENOENT: "Scheduler or persistence engine not found"],
-        .deleteService: [ESRCH: "No such service"],
-        .zero: [ESRCH: "No such service"],
-        .addDestination: [ESRCH: "Service not defined", EEXIST: "Destination already exists"],
-        .editDestination: [ESRCH: "Service not defined", ENOENT: "No such destination"],
-        .deleteDestination: [ESRCH: "Service not defined", ENOENT: "No such destination"],
-        .startDaemon: [EEXIST: "Daemon has already run"],
-        .stopDaemon: [ESRCH: "No daemon is running"],
-        .listDestinations: [ESRCH: "No such service"],
-        .getService: [ESRCH: "No such service"],
-    ]
-
-    private static let genericMessages: [Int32: String] = [
-        EPERM: "Permission denied (you must be root)",
-        EINVAL: "Invalid operation.  Possibly wrong module version, address not unicast, ...",
-        ENOPROTOOPT: "Protocol not available",
-        ENOMEM: "Memory allocation problem",
-        EOPNOTSUPP: "Operation not supported with IPv6",
-        EAFNOSUPPORT: "Operation not supported with specified address family",
-        EMSGSIZE: "Module is wrong version",
-    ]
 }

@@ -1,5 +1,5 @@
 /// An IP protocol number as IPVS uses it for virtual services.
-public struct IPProtocol: RawRepresentable, Sendable, Hashable, Comparable {
+public struct IPProtocol: RawRepresentable, Sendable, Hashable, Codable, Comparable {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
@@ -11,7 +11,7 @@ public struct IPProtocol: RawRepresentable, Sendable, Hashable, Comparable {
 }
 
 /// What identifies a virtual service: protocol, address and port, or a firewall mark and family.
-public enum ServiceKey: Sendable, Hashable {
+public enum ServiceKey: Sendable, Hashable, Codable {
     case address(IPProtocol, IPAddress, port: UInt16)
     case firewallMark(UInt32, family: AddressFamily)
 
@@ -24,7 +24,7 @@ public enum ServiceKey: Sendable, Hashable {
 }
 
 /// A scheduler name. Open-ended: the kernel may offer schedulers this code has never heard of.
-public struct SchedulerName: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct SchedulerName: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(stringLiteral value: String) { self.rawValue = value }
@@ -47,7 +47,7 @@ public struct SchedulerName: RawRepresentable, Sendable, Hashable, ExpressibleBy
 }
 
 /// Virtual service flags (IP_VS_SVC_F_*).
-public struct ServiceFlags: OptionSet, Sendable, Hashable {
+public struct ServiceFlags: OptionSet, Sendable, Hashable, Codable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
@@ -63,7 +63,7 @@ public struct ServiceFlags: OptionSet, Sendable, Hashable {
 
 /// Persistence granularity: an IPv4 mask (host byte order) or an IPv6 prefix length.
 /// The kernel carries both in one 32-bit attribute.
-public enum PersistenceNetmask: Sendable, Hashable {
+public enum PersistenceNetmask: Sendable, Hashable, Codable {
     case v4(mask: UInt32)
     case v6(prefixLength: UInt32)
 
@@ -88,7 +88,7 @@ public enum PersistenceNetmask: Sendable, Hashable {
 }
 
 /// How a virtual service schedules: what -A/-E set.
-public struct ServiceConfiguration: Sendable, Hashable {
+public struct ServiceConfiguration: Sendable, Hashable, Codable {
     public var scheduler: SchedulerName
     public var flags: ServiceFlags
     /// Persistence timeout in seconds (meaningful with `.persistent`).
@@ -110,7 +110,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
 }
 
 /// Traffic counters and rates of a service or destination, 64 bits wide.
-public struct Statistics: Sendable, Hashable {
+public struct Statistics: Sendable, Hashable, Codable {
     public var connections: UInt64 = 0
     public var incomingPackets: UInt64 = 0
     public var outgoingPackets: UInt64 = 0
@@ -125,7 +125,7 @@ public struct Statistics: Sendable, Hashable {
 }
 
 /// A virtual service as the kernel reports it: identity, configuration and live counters.
-public struct Service: Sendable, Hashable {
+public struct Service: Sendable, Hashable, Codable {
     public var key: ServiceKey
     public var configuration: ServiceConfiguration
     public var statistics: Statistics
@@ -138,7 +138,7 @@ public struct Service: Sendable, Hashable {
 }
 
 /// Forwarding method of a real server (IP_VS_CONN_F_FWD_MASK values).
-public struct ForwardingMethod: RawRepresentable, Sendable, Hashable {
+public struct ForwardingMethod: RawRepresentable, Sendable, Hashable, Codable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
@@ -150,7 +150,7 @@ public struct ForwardingMethod: RawRepresentable, Sendable, Hashable {
 }
 
 /// Tunnel encapsulation of a tunneling real server.
-public struct TunnelType: RawRepresentable, Sendable, Hashable {
+public struct TunnelType: RawRepresentable, Sendable, Hashable, Codable {
     public var rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
@@ -160,7 +160,7 @@ public struct TunnelType: RawRepresentable, Sendable, Hashable {
 }
 
 /// Tunnel checksum mode (IP_VS_TUNNEL_ENCAP_FLAG_*): one value, not a set.
-public struct TunnelChecksum: RawRepresentable, Sendable, Hashable {
+public struct TunnelChecksum: RawRepresentable, Sendable, Hashable, Codable {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
@@ -170,7 +170,7 @@ public struct TunnelChecksum: RawRepresentable, Sendable, Hashable {
 }
 
 /// Encapsulation settings; the kernel uses them only with `.tunneling`.
-public struct TunnelSettings: Sendable, Hashable {
+public struct TunnelSettings: Sendable, Hashable, Codable {
     public var type: TunnelType
     /// Destination port of the encapsulating UDP (GUE), 0 when not applicable.
     public var port: UInt16
@@ -184,7 +184,7 @@ public struct TunnelSettings: Sendable, Hashable {
 }
 
 /// What identifies a real server within its service.
-public struct DestinationKey: Sendable, Hashable, Comparable {
+public struct DestinationKey: Sendable, Hashable, Codable, Comparable {
     public var address: IPAddress
     public var port: UInt16
 
@@ -199,7 +199,7 @@ public struct DestinationKey: Sendable, Hashable, Comparable {
 }
 
 /// How a real server is used: what -a/-e set.
-public struct DestinationConfiguration: Sendable, Hashable {
+public struct DestinationConfiguration: Sendable, Hashable, Codable {
     public var forwarding: ForwardingMethod
     public var weight: Int32
     public var upperThreshold: UInt32
@@ -219,7 +219,7 @@ public struct DestinationConfiguration: Sendable, Hashable {
 }
 
 /// Connection counts the kernel keeps per real server.
-public struct ConnectionCounts: Sendable, Hashable {
+public struct ConnectionCounts: Sendable, Hashable, Codable {
     public var active: UInt32 = 0
     public var inactive: UInt32 = 0
     public var persistent: UInt32 = 0
@@ -231,7 +231,7 @@ public struct ConnectionCounts: Sendable, Hashable {
 }
 
 /// A real server as the kernel reports it.
-public struct Destination: Sendable, Hashable {
+public struct Destination: Sendable, Hashable, Codable {
     public var key: DestinationKey
     public var configuration: DestinationConfiguration
     public var connections: ConnectionCounts
@@ -251,7 +251,7 @@ public struct Destination: Sendable, Hashable {
 /// What the kernel's text listing tells of a real server (see `TableListing`): no
 /// thresholds, tunnel settings, persistent-connection count or statistics. A quarter of
 /// a `Destination`'s size, which counts when a listing holds tens of thousands.
-public struct DestinationSummary: Sendable, Hashable {
+public struct DestinationSummary: Sendable, Hashable, Codable {
     public var key: DestinationKey
     public var forwarding: ForwardingMethod
     public var weight: Int32
@@ -281,7 +281,7 @@ extension Destination {
 }
 
 /// Connection timeouts in seconds (`--set tcp tcpfin udp`); 0 leaves a value unchanged when setting.
-public struct Timeouts: Sendable, Hashable {
+public struct Timeouts: Sendable, Hashable, Codable {
     public var tcp: UInt32
     public var tcpFin: UInt32
     public var udp: UInt32
@@ -293,13 +293,13 @@ public struct Timeouts: Sendable, Hashable {
 }
 
 /// Role of a connection-sync daemon.
-public enum SyncDaemonRole: UInt32, Sendable, Hashable {
+public enum SyncDaemonRole: UInt32, Sendable, Hashable, Codable {
     case master = 1
     case backup = 2
 }
 
 /// A connection-sync daemon's settings; optional fields are left to the kernel's defaults.
-public struct SyncDaemon: Sendable, Hashable {
+public struct SyncDaemon: Sendable, Hashable, Codable {
     public var role: SyncDaemonRole
     public var interface: String
     public var syncID: UInt32
@@ -323,7 +323,7 @@ public struct SyncDaemon: Sendable, Hashable {
 }
 
 /// IPVS version and connection table size (GET_INFO).
-public struct IPVSInfo: Sendable, Hashable {
+public struct IPVSInfo: Sendable, Hashable, Codable {
     /// Version as 0x00MMmmpp.
     public var version: UInt32
     public var connectionTableSize: UInt32

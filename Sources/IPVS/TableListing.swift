@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -14,12 +12,12 @@ import Musl
 ///
 /// Services it cannot name unambiguously (two fwmark services with one mark) or with a
 /// real-server line it cannot read are left out, so callers fall back to netlink for them.
-public enum TableListing {
+package enum TableListing {
     /// One service's real servers, in the kernel's order.
-    public typealias Entry = (service: ServiceKey, destinations: [DestinationSummary])
+    package typealias Entry = (service: ServiceKey, destinations: [DestinationSummary])
 
     /// Every service's real servers; nil if the listing cannot be opened.
-    public static func read(path: String = "/proc/net/ip_vs") -> [ServiceKey: [DestinationSummary]]? {
+    package static func read(path: String = "/proc/net/ip_vs") -> [ServiceKey: [DestinationSummary]]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -31,7 +29,7 @@ public enum TableListing {
     }
 
     /// Parses the listing's text (its heading lines included).
-    public static func parse(_ text: [UInt8]) -> [ServiceKey: [DestinationSummary]] {
+    package static func parse(_ text: [UInt8]) -> [ServiceKey: [DestinationSummary]] {
         var parser = Parser()
         text.withUnsafeBufferPointer { parser.consumeLines($0) }
         var table: [ServiceKey: [DestinationSummary]] = [:]
@@ -53,58 +51,49 @@ public enum TableListing {
 
     /// Reads the listing on a thread of its own, so that the kernel's work of writing it
     /// overlaps whatever the caller does meanwhile (a netlink dump, formatting what has
-    /// arrived); `next()` hands the entries over as they are read.
-    public final class Reader: Sendable {
-        private let queue: HandoffQueue<Entry>
+    /// arrived); `next()` hands the entries over as they are read. The thread is stopped
+    /// and joined when the reader goes away.
+    struct Reader: ~Copyable {
+        private let entries: HandoffReceiver<Entry>
         private let thread: ThreadHandle
-        private let joined = Mutex(false)
 
-        private init(queue: HandoffQueue<Entry>, thread: ThreadHandle) {
-            self.queue = queue
+        private init(entries: consuming HandoffReceiver<Entry>, thread: consuming ThreadHandle) {
+            self.entries = entries
             self.thread = thread
         }
 
         /// nil if the listing cannot be opened, or no thread can be had for it.
-        public static func start(path: String = "/proc/net/ip_vs") -> Reader? {
+        static func start(path: String = "/proc/net/ip_vs") -> Reader? {
             // The reader never waits for room: a listing is as large as the table.
-            guard let queue = HandoffQueue<Entry>(capacity: Int.max) else { return nil }
+            let receiver = HandoffReceiver<Entry>(capacity: Int.max)
+            let sender = receiver.sender
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return nil }
-            let thread = ThreadHandle.start {
-                readEntries(descriptor, stopping: { queue.isStopped }) { queue.put($0) }
+            guard let thread = ThreadHandle.start({
+                readEntries(descriptor, stopping: { sender.isStopped }) { sender.put($0) }
                 close(descriptor)
-                queue.finish()
-            }
-            guard let thread else {
+                sender.finish()
+            }) else {
                 close(descriptor)
                 return nil
             }
-            return Reader(queue: queue, thread: thread)
+            return Reader(entries: receiver, thread: thread)
         }
 
         /// The entries read since the last call, waiting while none are; nil once all
         /// have been handed over.
-        public func next() -> [Entry]? {
-            guard let batches = queue.take() else {
-                joinOnce()
-                return nil
-            }
+        func next() -> [Entry]? {
+            guard let batches = entries.take() else { return nil }
             return batches.count == 1 ? batches[0] : Array(batches.joined())
         }
 
-        /// Stops reading early and waits for the thread to end.
-        public func stop() {
-            queue.stop()
-            joinOnce()
+        /// Stops reading early; the thread ends at its next block.
+        func stop() {
+            entries.stop()
         }
 
-        private func joinOnce() {
-            let first = joined.withLock { joined in
-                defer { joined = true }
-                return !joined
-            }
-            if first { thread.join() }
-        }
+        // Stop before the thread is joined (the members go after this body has run).
+        deinit { entries.stop() }
     }
 
     /// Takes the listing a run of whole lines at a time, one field at a time: a large
@@ -286,38 +275,5 @@ public enum TableListing {
             if self.range(range, is: "Route") { return .directRouting }
             return .masquerading
         }
-    }
-}
-
-/// Reading words of text held as bytes, without making strings of them.
-public enum ASCIIBytes {
-    /// Whether `range` of `bytes` is exactly `text`.
-    public static func range(_ range: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>, is text: StaticString) -> Bool {
-        guard range.count == text.utf8CodeUnitCount else { return false }
-        return text.withUTF8Buffer { expected in
-            for offset in 0..<range.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
-            return true
-        }
-    }
-
-    /// The index of the first newline at or after `start`, or the end of `bytes`.
-    public static func endOfLine(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        guard start < bytes.count, let base = bytes.baseAddress,
-            let newline = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
-        else { return bytes.count }
-        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(newline))
-    }
-
-    /// The value of `range` of `bytes` when it is one to `maximumDigits` ASCII digits
-    /// and nothing else (no sign, no blanks); nil otherwise.
-    public static func decimal(_ range: Range<Int>, of bytes: UnsafeBufferPointer<UInt8>, maximumDigits: Int) -> UInt64? {
-        guard !range.isEmpty, range.count <= min(maximumDigits, 19) else { return nil }
-        var value: UInt64 = 0
-        for position in range {
-            let digit = bytes[position] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            value = value * 10 + UInt64(digit)
-        }
-        return value
     }
 }

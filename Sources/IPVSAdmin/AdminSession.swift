@@ -1,5 +1,11 @@
 import IPVS
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Runs ipvsadm command lines against an IPVS table, writing what ipvsadm 1.31 writes
 /// and returning its exit status. The table is any `IPVSControl`: the kernel's
 /// (`IPVSClient`) or a test double.
@@ -16,12 +22,14 @@ public final class AdminSession {
     let errors: OutputSink
     /// What `-R` reads.
     let restoreInput: RestoreSource
-    /// /proc/net/ip_vs_conn's text, nil when it cannot be opened.
-    let readConnections: () -> [UInt8]?
+    /// The kernel's connection table (`ConnectionTable.read` for the kernel's).
+    let readConnections: () throws(IPVSError) -> [Connection]
+    /// Requests gathered from restore lines before they go to the kernel as one batch.
+    static let restoreBatchSize = 256
 
     public init(
         control: IPVSControl, info: IPVSInfo, program: String, output: OutputSink, errors: OutputSink,
-        restoreInput: RestoreSource, readConnections: @escaping () -> [UInt8]?
+        restoreInput: RestoreSource, readConnections: @escaping () throws(IPVSError) -> [Connection]
     ) {
         self.control = control
         self.info = info
@@ -63,7 +71,7 @@ public final class AdminSession {
                 try control.perform(request)
                 return 0
             } catch {
-                errors.write("\(error)\n")
+                report(error)
                 return -1
             }
         }
@@ -90,6 +98,11 @@ public final class AdminSession {
         case .optionSyntax(let word, let reason):
             errors.write("\(word): \(reason)\n")
         }
+    }
+
+    /// Prints a failed IPVS operation in ipvsadm's words.
+    private func report(_ error: IPVSError) {
+        errors.write(ErrorMessages.message(for: error) + "\n")
     }
 
     private func tryHelp() -> Exit {
@@ -131,7 +144,7 @@ public final class AdminSession {
             if restoring { throw tryHelp() }
             return try restore()
         case .save(let options)?:
-            try listTable(ListFormatter(options: options, rules: true))
+            try listTable(RuleFormatter(options: options))
             return 0
         case .list(let target, let options)?:
             try list(target, options)
@@ -153,7 +166,7 @@ public final class AdminSession {
             do {
                 service = try control.service(key)
             } catch {
-                errors.write("\(error)\n")
+                report(error)
                 throw Exit(status: 1)
             }
             output.write(formatter.title)
@@ -172,8 +185,8 @@ public final class AdminSession {
         }
     }
 
-    private func listTable(_ formatter: ListFormatter) throws(Exit) {
-        if !formatter.rules { output.write(ListFormatter.versionLine(info)) }
+    private func listTable(_ formatter: some TableFormatter) throws(Exit) {
+        if formatter is ListFormatter { output.write(ListFormatter.versionLine(info)) }
         var services: [Service]
         // The default view needs nothing the kernel's text listing lacks: one read then
         // replaces a netlink dump per service. Its real-server lines are written as the
@@ -182,17 +195,17 @@ public final class AdminSession {
         var summarized = ByteText()
         var summarizedLines: [ServiceKey: Range<Int>] = [:]
         do {
-            if formatter.needsOnlyDestinationSummaries {
-                services = try control.services(summarizingDestinations: { entry in
+            if formatter.needsOnlyDestinationSummaries, let control = control as? SummarizingControl {
+                services = try control.services(summarizingDestinations: { service, destinations in
                     let start = summarized.count
-                    formatter.writeDestinations(entry.destinations.map(Destination.init), of: entry.service, to: &summarized)
-                    summarizedLines[entry.service] = start..<summarized.count
+                    formatter.writeDestinations(destinations.map(Destination.init), of: service, to: &summarized)
+                    summarizedLines[service] = start..<summarized.count
                 })
             } else {
                 services = try control.services()
             }
         } catch {
-            errors.write("\(error)\n")
+            report(error)
             throw Exit(status: 1)
         }
         if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
@@ -223,22 +236,21 @@ public final class AdminSession {
         do {
             return try control.destinations(of: key)
         } catch {
-            errors.write("\(error)\n")
+            report(error)
             throw Exit(status: 1)
         }
     }
 
     private func listConnections(_ options: ListOptions) throws(Exit) {
         let path = "/proc/net/ip_vs_conn"
-        guard let table = readConnections() else {
-            errors.write("cannot open file \(path)\n")
+        let connections: [Connection]
+        do {
+            connections = try readConnections()
+        } catch {
+            errors.write(error.code == EBADMSG ? "unexpected input from \(path)\n" : "cannot open file \(path)\n")
             throw Exit(status: 1)
         }
-        guard let text = ConnectionFormatter(options: options).format(table) else {
-            errors.write("unexpected input from \(path)\n")
-            throw Exit(status: 1)
-        }
-        output.write(text)
+        output.write(ConnectionFormatter(options: options).format(connections))
     }
 
     // MARK: Restoring
@@ -253,7 +265,7 @@ public final class AdminSession {
         func flushPending() {
             guard !pending.isEmpty else { return }
             for failure in control.perform(batch: pending) {
-                if let failure { errors.write("\(failure)\n") }
+                if let failure { report(failure) }
                 result = failure == nil ? 0 : -1
             }
             pending.removeAll(keepingCapacity: true)
@@ -273,7 +285,7 @@ public final class AdminSession {
             }
             if let request = Self.request(for: command) {
                 pending.append(request)
-                if pending.count >= control.preferredBatchSize { flushPending() }
+                if pending.count >= Self.restoreBatchSize { flushPending() }
                 continue
             }
             flushPending()
@@ -288,3 +300,13 @@ public final class AdminSession {
         return result
     }
 }
+
+/// A table that can also list real-server summaries cheaply, as the kernel's client
+/// does from its text listing; the default view uses it where it can.
+protocol SummarizingControl: IPVSControl {
+    func services(
+        summarizingDestinations each: (_ service: ServiceKey, _ destinations: [DestinationSummary]) -> Void
+    ) throws(IPVSError) -> [Service]
+}
+
+extension IPVSClient: SummarizingControl {}

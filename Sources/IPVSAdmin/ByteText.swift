@@ -147,16 +147,23 @@ struct ByteText: ~Copyable {
         }
     }
 
-    /// printf's `%-Ns` (positive `width`) or `%Ns` (negative) around what `body` appends;
-    /// never truncates.
-    mutating func padded(_ width: Int, _ body: (inout ByteText) -> Void) {
+    /// printf's `%-Ns` around what `body` appends: spaces after it up to `width`; never
+    /// truncates.
+    mutating func leftAligned(_ width: Int, _ body: (inout ByteText) -> Void) {
         let start = count
         body(&self)
-        let missing = abs(width) - (count - start)
+        appendSpaces(width - (count - start))
+    }
+
+    /// printf's `%Ns` around what `body` appends: spaces before it up to `width`; never
+    /// truncates.
+    mutating func rightAligned(_ width: Int, _ body: (inout ByteText) -> Void) {
+        let start = count
+        body(&self)
+        let missing = width - (count - start)
         guard missing > 0 else { return }
         appendSpaces(missing)
-        guard width < 0 else { return }
-        // Right-aligned: move what `body` wrote to the end of the field, spaces in front.
+        // Move what `body` wrote to the end of the field, spaces in front.
         let field = base + start
         let written = count - start - missing
         UnsafeMutableRawPointer(field + missing).copyMemory(from: field, byteCount: written)  // a memmove
@@ -193,5 +200,19 @@ struct ByteText: ~Copyable {
             }
             count += written
         }
+    }
+}
+
+extension String {
+    /// printf's `%-Ns`: spaces after the text up to `width`; never truncates.
+    func leftAligned(_ width: Int) -> String {
+        let missing = width - utf8.count
+        return missing > 0 ? self + String(repeating: " ", count: missing) : self
+    }
+
+    /// printf's `%Ns`: spaces before the text up to `width`; never truncates.
+    func rightAligned(_ width: Int) -> String {
+        let missing = width - utf8.count
+        return missing > 0 ? String(repeating: " ", count: missing) + self : self
     }
 }

@@ -6,9 +6,10 @@ import Glibc
 import Musl
 #endif
 
-/// The `ipvsadm` program: connects to the kernel, runs the command line, exits.
-public func main() -> Never {
-    let arguments = CommandLine.arguments
+/// The `ipvsadm` program without its process: connects to the kernel, runs one command
+/// line (the program name first, as in argv) and returns the exit status. The caller
+/// owns the process: `main` reads argv and exits.
+public func runIPVSAdmin(_ arguments: [String]) -> Int32 {
     let program = arguments.first ?? "ipvsadm"
     let output = FileOutput(descriptor: STDOUT_FILENO)
     let errors = FileOutput(descriptor: STDERR_FILENO, bufferLimit: 0)
@@ -18,30 +19,12 @@ public func main() -> Never {
         control = try IPVSClient()
         info = try control.info()
     } catch {
-        errors.write(
-            "Can't initialize ipvs: \(error)\nAre you sure that IP Virtual Server is built in the kernel or as module?\n")
-        exit(2)
+        errors.write(ErrorMessages.cannotInitialize(error))
+        return 2
     }
     let session = AdminSession(
         control: control, info: info, program: program, output: output, errors: errors,
         restoreInput: .descriptor(STDIN_FILENO),
-        readConnections: {
-            let descriptor = open("/proc/net/ip_vs_conn", O_RDONLY)
-            guard descriptor >= 0 else { return nil }
-            defer { close(descriptor) }
-            return readAll(descriptor: descriptor)
-        })
-    exit(session.run(Array(arguments.dropFirst())))
-}
-
-private func readAll(descriptor: Int32) -> [UInt8] {
-    var data: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        guard count > 0 else { break }
-        chunk.withUnsafeBufferPointer { data.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
-    }
-    return data
+        readConnections: { () throws(IPVSError) in try ConnectionTable.read() })
+    return session.run(Array(arguments.dropFirst()))
 }

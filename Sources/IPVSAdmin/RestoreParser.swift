@@ -37,30 +37,34 @@ final class RestoreParser: Sendable {
     }
 
     /// Starts reading, on a thread of its own unless `threaded` is false or no thread
-    /// can be had; the lines come out of what it returns, in order.
+    /// can be had; the lines come out of what it returns, in order. When that goes away,
+    /// early or not, the reading thread is stopped (even in a read of a terminal) and
+    /// joined.
     func start(threaded: Bool = true) -> Lines {
-        if threaded, let queue = HandoffQueue<ParsedLine>(capacity: Self.chunksAhead) {
-            let thread = ThreadHandle.start {
-                self.readAll { queue.put($0) }
-                queue.finish()
-            }
-            if let thread {
-                thread.detach()
-                return Lines(queue: queue)
+        if threaded, let cancellation = ReadCancellation() {
+            let receiver = HandoffReceiver<ParsedLine>(capacity: Self.chunksAhead)
+            let sender = receiver.sender
+            if let thread = ThreadHandle.start({
+                self.readAll(cancellation: cancellation) { sender.put($0) }
+                sender.finish()
+            }) {
+                return Lines(reading: Reading(lines: receiver, cancellation: cancellation, thread: thread))
             }
         }
         var chunks: [[ParsedLine]] = []
-        readAll { chunks.append($0) }
-        return Lines(chunks: chunks)
+        readAll(cancellation: nil) { chunks.append($0); return true }
+        return Lines(reading: nil, chunks: chunks)
     }
 
     /// Reads all of the input, handing over the lines a chunk at a time.
-    private func readAll(_ deliver: ([ParsedLine]) -> Void) {
+    /// `deliver` returns false when no more lines are wanted; reading then stops.
+    private func readAll(cancellation: ReadCancellation?, _ deliver: ([ParsedLine]) -> Bool) {
         var chunk: [ParsedLine] = []
         chunk.reserveCapacity(Self.chunkSize)
+        var wanted = true
         func parse(_ input: [UInt8]) {
             var reader = RestoreInput(input)
-            while reader.nextLine() {
+            while wanted && reader.nextLine() {
                 if let command = reader.canonicalCommand() {
                     chunk.append(.command(command))
                 } else {
@@ -71,7 +75,7 @@ final class RestoreParser: Sendable {
                     }
                 }
                 if chunk.count == Self.chunkSize {
-                    deliver(chunk)
+                    wanted = deliver(chunk)
                     chunk.removeAll(keepingCapacity: true)
                 }
             }
@@ -83,27 +87,36 @@ final class RestoreParser: Sendable {
             // Whole lines are parsed as each block arrives: the first requests can go to
             // the kernel before the input has been read to its end, and a large input is
             // never held whole.
-            LineBlocks.read(descriptor) { lines, _ in
+            LineBlocks.read(descriptor, stopping: { !wanted }, cancellation: cancellation) { lines, _ in
                 if !lines.isEmpty { parse(Array(lines)) }  // the last may lack its newline
             }
         }
-        if !chunk.isEmpty { deliver(chunk) }
+        if wanted && !chunk.isEmpty { _ = deliver(chunk) }
+    }
+
+    /// The reading thread and what it hands over.
+    struct Reading: ~Copyable {
+        let lines: HandoffReceiver<ParsedLine>
+        let cancellation: ReadCancellation
+        let thread: ThreadHandle
+
+        // A reader waiting for room, or for input that may never come, is let go before
+        // the thread is joined (the members go after this body has run).
+        deinit {
+            lines.stop()
+            cancellation.cancel()
+        }
     }
 
     /// The lines read so far and those still to come, in input order.
-    struct Lines {
-        private let queue: HandoffQueue<ParsedLine>?
+    struct Lines: ~Copyable {
+        private let reading: Reading?
         private var current: [ParsedLine] = []
         private var index = 0
         private var pending: [[ParsedLine]]
 
-        fileprivate init(queue: HandoffQueue<ParsedLine>) {
-            self.queue = queue
-            pending = []
-        }
-
-        fileprivate init(chunks: [[ParsedLine]]) {
-            queue = nil
+        fileprivate init(reading: consuming Reading?, chunks: [[ParsedLine]] = []) {
+            self.reading = reading
             pending = chunks
         }
 
@@ -115,7 +128,12 @@ final class RestoreParser: Sendable {
                     index = 0
                     continue
                 }
-                guard let queue, let taken = queue.take() else { return nil }
+                let taken: [[ParsedLine]]?
+                switch reading {
+                case .some(let reading): taken = reading.lines.take()
+                case .none: taken = nil
+                }
+                guard let taken else { return nil }
                 pending = taken
             }
             index += 1

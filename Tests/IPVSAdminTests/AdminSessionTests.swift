@@ -20,7 +20,7 @@ func invoke(
     let errors = TextOutput()
     let session = AdminSession(
         control: control, info: info, program: program, output: output, errors: errors,
-        restoreInput: .bytes(Array(stdin.utf8)), readConnections: { connections.map { Array($0.utf8) } })
+        restoreInput: .bytes(Array(stdin.utf8)), readConnections: connectionReader(connections.map { Array($0.utf8) }))
     let status = session.run(arguments)
     return Invocation(output: output.text, errors: errors.text, status: status)
 }

@@ -1,9 +1,11 @@
 import Glibc
 import IPVS
 
+@testable import IPVSAdmin
+
 /// An in-memory IPVS table that answers as the kernel does: services and real servers
 /// in the order they were added, and the kernel's errno for each kind of refusal.
-final class FakeIPVS: IPVSControl {
+final class FakeIPVS: IPVSControl, SummarizingControl {
     struct Entry {
         var service: Service
         var destinations: [Destination] = []
@@ -83,6 +85,16 @@ final class FakeIPVS: IPVSControl {
     func daemons() throws(IPVSError) -> [SyncDaemon] {
         if let code = failEverythingWith { throw IPVSError(.getDaemons, code: code) }
         return running
+    }
+
+    /// As the kernel's client does: the summaries of the services the text listing
+    /// (as `destinationSummaries()` makes it) covers.
+    func services(
+        summarizingDestinations each: (_ service: ServiceKey, _ destinations: [DestinationSummary]) -> Void
+    ) throws(IPVSError) -> [Service] {
+        let services = try services()
+        for (service, destinations) in destinationSummaries() ?? [:] { each(service, destinations) }
+        return services
     }
 
     func destinationSummaries() -> [ServiceKey: [DestinationSummary]]? {

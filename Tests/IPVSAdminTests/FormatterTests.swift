@@ -1,3 +1,4 @@
+import Glibc
 import IPVS
 import Testing
 
@@ -40,12 +41,19 @@ struct FormatterTests {
     }
 
     @Test func paddingIsPrintfsAndNeverTruncates() {
-        #expect("ab".padded(5) == "ab   ")
-        #expect("ab".padded(-5) == "   ab")
-        #expect("abcdef".padded(3) == "abcdef")
-        #expect("abcdef".padded(-3) == "abcdef")
-        #expect("".padded(2) == "  ")
-        #expect("ab".padded(0) == "ab")
+        #expect("ab".leftAligned(5) == "ab   ")
+        #expect("ab".rightAligned(5) == "   ab")
+        #expect("abcdef".leftAligned(3) == "abcdef")
+        #expect("abcdef".rightAligned(3) == "abcdef")
+        #expect("".leftAligned(2) == "  ")
+        #expect("ab".leftAligned(0) == "ab")
+        var text = ByteText()
+        text.leftAligned(4) { $0.append("ab") }
+        text.append("|")
+        text.rightAligned(4) { $0.append("cd") }
+        text.append("|")
+        text.rightAligned(1) { $0.append("efg") }
+        #expect(text.string == "ab  |  cd|efg")
     }
 
     @Test func versionLine() {
@@ -60,7 +68,7 @@ struct FormatterTests {
             + "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
         #expect(ListFormatter(options: []).title == plain)
         #expect(ListFormatter(options: [.numeric, .exact, .noSort]).title == plain)
-        #expect(ListFormatter(options: .numeric, rules: true).title == "")
+        #expect(RuleFormatter(options: .numeric).title == "")
         #expect(ListFormatter(options: .stats).title
                 == "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n  -> RemoteAddress:Port\n")
         #expect(ListFormatter(options: .rate).title
@@ -83,30 +91,35 @@ struct FormatterTests {
 
     @Test func serviceNames() {
         let numeric = ListFormatter(options: .numeric)
-        let rules = ListFormatter(options: .numeric, rules: true)
+        let ruleFormatter = RuleFormatter(options: .numeric)
+        func rules(_ key: ServiceKey) -> String {
+            var text = ByteText()
+            ruleFormatter.appendServiceOption(key, to: &text)
+            return text.string
+        }
         #expect(numeric.serviceName(tcp("10.0.0.1", 80)) == "TCP  10.0.0.1:80")
         #expect(numeric.serviceName(udp("2001:db8::1", 53)) == "UDP  [2001:db8::1]:53")
         #expect(numeric.serviceName(sctp("10.0.0.1", 3868)) == "SCTP 10.0.0.1:3868")
         #expect(numeric.serviceName(.address(IPProtocol(rawValue: 99), ip("10.0.0.1"), port: 1)) == "?    10.0.0.1:1")
         #expect(numeric.serviceName(fwmark(5)) == "FWM  5")
         #expect(numeric.serviceName(fwmark(5, .inet6)) == "FWM  5 IPv6")
-        #expect(rules.serviceName(tcp("10.0.0.1", 80)) == "-t 10.0.0.1:80")
-        #expect(rules.serviceName(udp("2001:db8::1", 53)) == "-u [2001:db8::1]:53")
-        #expect(rules.serviceName(sctp("10.0.0.1", 3868)) == "--sctp-service 10.0.0.1:3868")
-        #expect(rules.serviceName(.address(IPProtocol(rawValue: 99), ip("10.0.0.1"), port: 1)) == "--xxx-service 10.0.0.1:1")
-        #expect(rules.serviceName(fwmark(5)) == "-f 5")
-        #expect(rules.serviceName(fwmark(5, .inet6)) == "-f 5 -6")
+        #expect(rules(tcp("10.0.0.1", 80)) == "-t 10.0.0.1:80")
+        #expect(rules(udp("2001:db8::1", 53)) == "-u [2001:db8::1]:53")
+        #expect(rules(sctp("10.0.0.1", 3868)) == "--sctp-service 10.0.0.1:3868")
+        #expect(rules(.address(IPProtocol(rawValue: 99), ip("10.0.0.1"), port: 1)) == "--xxx-service 10.0.0.1:1")
+        #expect(rules(fwmark(5)) == "-f 5")
+        #expect(rules(fwmark(5, .inet6)) == "-f 5 -6")
     }
 
     @Test func addressesAndPortsByNameUnlessNumeric() {
-        #expect(ListFormatter(options: .numeric).addressPort(ip("127.0.0.1"), 80, protocol: .tcp) == "127.0.0.1:80")
-        #expect(ListFormatter(options: []).addressPort(ip("127.0.0.1"), 80, protocol: .tcp) == "localhost:http")
+        #expect(EndpointText(numeric: true).text(ip("127.0.0.1"), 80, protocol: .tcp) == "127.0.0.1:80")
+        #expect(EndpointText(numeric: false).text(ip("127.0.0.1"), 80, protocol: .tcp) == "localhost:http")
         // A port without a name for the protocol stays a number.
-        #expect(ListFormatter(options: []).addressPort(ip("127.0.0.1"), 80, protocol: .udp) == "localhost:80")
-        #expect(ListFormatter(options: []).addressPort(ip("127.0.0.1"), 80, protocol: IPProtocol(rawValue: 0))
+        #expect(EndpointText(numeric: false).text(ip("127.0.0.1"), 80, protocol: .udp) == "localhost:80")
+        #expect(EndpointText(numeric: false).text(ip("127.0.0.1"), 80, protocol: IPProtocol(rawValue: 0))
                 == "localhost:80")
-        #expect(ListFormatter(options: .numeric).addressPort(ip("::1"), 65535, protocol: .tcp) == "[::1]:65535")
-        #expect(ListFormatter(options: .numeric).addressPort(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 65535,
+        #expect(EndpointText(numeric: true).text(ip("::1"), 65535, protocol: .tcp) == "[::1]:65535")
+        #expect(EndpointText(numeric: true).text(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 65535,
                                                              protocol: .tcp)
                 == "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535")
     }
@@ -127,7 +140,7 @@ struct FormatterTests {
             """)
     }
 
-    @Test func connectionTable() {
+    @Test func connectionTable() throws {
         let table = """
             Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData
             TCP 0A000001 1F90 0A000002 0050 C0A80102 0050 ESTABLISHED     899
@@ -135,7 +148,8 @@ struct FormatterTests {
             TCP 0A000001 0001 0A000002 0050 C0A80102 0050 NONE           3601 sip 3a3138
 
             """
-        let plain = ConnectionFormatter(options: .numeric).format(Array(table.utf8))
+        let connections = try ConnectionTable.parse(Array(table.utf8))
+        let plain = ConnectionFormatter(options: .numeric).format(connections)
         #expect(plain == """
             IPVS connection entries
             pro expire state       source             virtual            destination
@@ -144,7 +158,7 @@ struct FormatterTests {
             TCP 60:01  NONE        10.0.0.1:1         10.0.0.2:80        192.168.1.2:80
 
             """)
-        let engines = ConnectionFormatter(options: [.numeric, .persistentConnections]).format(Array(table.utf8))
+        let engines = ConnectionFormatter(options: [.numeric, .persistentConnections]).format(connections)
         #expect(engines == """
             IPVS connection entries
             pro expire state       source             virtual            destination        pe name          pe_data
@@ -154,8 +168,8 @@ struct FormatterTests {
 
             """)
         // Only the heading: the titles and nothing else; not even that: nil.
-        #expect(ConnectionFormatter(options: .numeric).format(Array("Pro FromIP\n".utf8))
+        #expect(ConnectionFormatter(options: .numeric).format(try ConnectionTable.parse(Array("Pro FromIP\n".utf8)))
                 == "IPVS connection entries\npro expire state       source             virtual            destination\n")
-        #expect(ConnectionFormatter(options: .numeric).format([]) == nil)
+        #expect(throws: IPVSError(.listConnections, code: EBADMSG)) { try ConnectionTable.parse([]) }
     }
 }

@@ -36,7 +36,7 @@ struct ScenarioRunner {
             let connections = connectionTable
             let session = AdminSession(
                 control: fake, info: fake.tableInfo, program: "ipvsadm", output: output, errors: errors,
-                restoreInput: .bytes(input), readConnections: { connections })
+                restoreInput: .bytes(input), readConnections: connectionReader(connections))
             let status = session.run(Array(words.dropFirst()))
             transcript += "$ \(line)\n[exit \(status)]\n"
             if !output.text.isEmpty { transcript += "--- stdout\n" + output.text }

@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import Testing
 
@@ -194,5 +195,29 @@ struct RestoreParserTests {
         }
         #expect(count == 20_000)
         #expect(refusedAt == Array(stride(from: 999, to: 20_000, by: 1_000)))
+    }
+
+    /// A restore that stops early (a usage error) drops its lines: the reading thread,
+    /// waiting for room with its read-ahead full (3,000 lines, more than its 8 chunks of
+    /// 256), or waiting in a read for input that may never come (a terminal, a pipe kept
+    /// open), is let go and joined, and the drop returns.
+    @Test(.timeLimit(.minutes(1)), arguments: [(3_000, false), (300, true)])
+    func droppingTheLinesEndsTheReader(lineCount: Int, writerStaysOpen: Bool) throws {
+        var ends: [Int32] = [-1, -1]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        // Both inputs fit in a pipe's buffer, so the writes do not wait for the reader.
+        let text = Array(String(repeating: "-D -t 10.0.0.1:80\n", count: lineCount).utf8)
+        let written = text.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        try #require(written == text.count)
+        if !writerStaysOpen { close(ends[1]) }
+        defer { if writerStaysOpen { close(ends[1]) } }
+        var taken = 0
+        do {
+            var lines = RestoreParser(.descriptor(ends[0])).start()
+            while taken < 10, lines.next() != nil { taken += 1 }
+            usleep(100_000)  // time to fill the read-ahead, or to read all and wait for more
+        }
+        #expect(taken == 10)
     }
 }

@@ -100,3 +100,11 @@ func withTemporaryFile<Result>(holding text: String, _ body: (String) throws -> 
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     return try body(path)
 }
+
+/// What `ConnectionTable.read` answers for a listing holding `text`, or for none (nil).
+func connectionReader(_ text: [UInt8]?) -> () throws(IPVSError) -> [Connection] {
+    { () throws(IPVSError) in
+        guard let text else { throw IPVSError(.listConnections, code: ENOENT) }
+        return try ConnectionTable.parse(text)
+    }
+}

@@ -9,6 +9,7 @@
 #include <netlink/netlink.h>
 #include <netlink/attr.h>
 #include <netlink/handlers.h>
+#include <linux/ip_vs.h>
 
 #define CIPVS_CMD_ATTR_COUNT 7      /* IPVS_CMD_ATTR_MAX + 1 */
 #define CIPVS_SVC_ATTR_COUNT 14     /* IPVS_SVC_ATTR_MAX + 1 */
@@ -16,6 +17,9 @@
 #define CIPVS_DAEMON_ATTR_COUNT 9   /* IPVS_DAEMON_ATTR_MAX + 1 */
 #define CIPVS_STATS_ATTR_COUNT 12   /* IPVS_STATS_ATTR_MAX + 1 */
 #define CIPVS_INFO_ATTR_COUNT 3     /* IPVS_INFO_ATTR_MAX + 1 */
+
+/// IP_VS_SO_GET_INFO (MERGE: helper's version)
+enum { CIPVS_SO_GET_INFO = IP_VS_SO_GET_INFO };
 
 /// One kernel error reply: the raw errno (negative, as the kernel sends it) and
 /// the sequence number of the request it answers.

@@ -1,12 +1,14 @@
 import Glibc
 import Testing
 
-@testable import IPVS
+import IPVS
+
+@testable import IPVSAdmin
 
 /// The words ipvsadm prints for a failed request (libipvs's ipvs_strerror): first the
 /// request's own meaning of the errno, then the generic IPVS ones, then strerror.
-@Suite("IPVSError messages")
-struct IPVSErrorTests {
+@Suite("Error messages")
+struct ErrorMessagesTests {
     @Test(arguments: [
         (IPVSOperation.addService, EEXIST, "Service already exists"),
         (.addService, ENOENT, "Scheduler or persistence engine not found"),
@@ -26,8 +28,7 @@ struct IPVSErrorTests {
         (.getService, ESRCH, "No such service"),
     ])
     func requestSpecificMeanings(_ operation: IPVSOperation, _ code: Int32, _ message: String) {
-        #expect(IPVSError(operation, code: code).description == message)
-        #expect("\(IPVSError(operation, code: code))" == message)
+        #expect(ErrorMessages.message(for: IPVSError(operation, code: code)) == message)
     }
 
     static let allOperations: [IPVSOperation] = [
@@ -47,7 +48,7 @@ struct IPVSErrorTests {
     ])
     func genericMeaningsHoldForEveryRequest(_ code: Int32, _ message: String) {
         for operation in Self.allOperations {
-            #expect(IPVSError(operation, code: code).description == message, "\(operation)")
+            #expect(ErrorMessages.message(for: IPVSError(operation, code: code)) == message, "\(operation)")
         }
     }
 
@@ -72,7 +73,7 @@ struct IPVSErrorTests {
         (.getInfo, EAGAIN, "Resource temporarily unavailable"),
     ])
     func otherwiseTheCLibrarysWords(_ operation: IPVSOperation, _ code: Int32, _ message: String) {
-        #expect(IPVSError(operation, code: code).description == message)
+        #expect(ErrorMessages.message(for: IPVSError(operation, code: code)) == message)
         #expect(String(cString: strerror(code)) == message)
     }
 
@@ -83,5 +84,7 @@ struct IPVSErrorTests {
         let error = IPVSError(.zero, code: ESRCH)
         #expect(error.operation == .zero)
         #expect(error.code == ESRCH)
+        // The library's own description names the operation and the C library's words.
+        #expect(error.description == "zero: No such process")
     }
 }

@@ -4,8 +4,10 @@ import Glibc
 import Musl
 #endif
 
-/// A POSIX thread running a closure; join or detach it.
-public struct ThreadHandle: Sendable {
+/// A POSIX thread running a closure, owned by whoever holds the handle: it is joined
+/// exactly once, by `join()` or, on every other path, when the handle goes away.
+/// Not copyable, so a second join (undefined behaviour for pthreads) cannot be written.
+package struct ThreadHandle: ~Copyable {
     private let thread: pthread_t
 
     private final class Body {
@@ -13,8 +15,10 @@ public struct ThreadHandle: Sendable {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
+    private init(thread: pthread_t) { self.thread = thread }
+
     /// nil if no thread could be started.
-    public static func start(_ run: @escaping @Sendable () -> Void) -> ThreadHandle? {
+    package static func start(_ run: @escaping @Sendable () -> Void) -> ThreadHandle? {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(Body(run)).toOpaque()
         let status = pthread_create(&thread, nil, { context in
@@ -29,12 +33,10 @@ public struct ThreadHandle: Sendable {
     }
 
     /// Waits for the thread to end.
-    public func join() {
+    package consuming func join() {
         pthread_join(thread, nil)
+        discard self
     }
 
-    /// Lets the thread end on its own.
-    public func detach() {
-        pthread_detach(thread)
-    }
+    deinit { pthread_join(thread, nil) }
 }
