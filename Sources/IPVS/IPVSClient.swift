@@ -595,8 +595,8 @@ private let deliverReply: nl_recvmsg_msg_cb_t = { message, context in
     return Int32(NL_OK.rawValue)
 }
 
-private func withAttributeTable<Result>(
-    count: Int32, _ body: (UnsafeMutablePointer<UnsafeMutablePointer<nlattr>?>) -> Result
+private func withAttributeTable<Count: BinaryInteger, Result>(
+    count: Count, _ body: (UnsafeMutablePointer<UnsafeMutablePointer<nlattr>?>) -> Result
 ) -> Result {
     withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<nlattr>?.self, capacity: Int(count)) { table in
         table.initialize(repeating: nil)

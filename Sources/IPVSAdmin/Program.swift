@@ -1,3 +1,4 @@
+import CIPVSShim
 import IPVS
 
 #if canImport(Glibc)
@@ -15,7 +16,11 @@ public func main() -> Never {
     let control: IPVSClient
     let info: IPVSInfo
     do {
-        control = try IPVSClient()
+        do {
+            control = try IPVSClient()
+        } catch {
+            throw IPVSError(.initialize, code: errnoWithoutNetlinkFamily())
+        }
         info = try control.info()
     } catch {
         errors.write(
@@ -32,6 +37,19 @@ public func main() -> Never {
             return readAll(descriptor: descriptor)
         })
     exit(session.run(Array(arguments.dropFirst())))
+}
+
+/// Without the netlink family, ipvsadm falls back to IPVS's old socket-option
+/// interface and reports what that says: EPERM without CAP_NET_RAW, else ENOPROTOOPT
+/// (the kernel has no IPVS at all). Mirror it.
+private func errnoWithoutNetlinkFamily() -> Int32 {
+    let raw = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW))
+    guard raw >= 0 else { return errno }
+    defer { close(raw) }
+    var info = ip_vs_getinfo()
+    var length = socklen_t(MemoryLayout<ip_vs_getinfo>.size)
+    if getsockopt(raw, Int32(IPPROTO_IP), Int32(CIPVS_SO_GET_INFO), &info, &length) == 0 { return ENOPROTOOPT }
+    return errno
 }
 
 private func readAll(descriptor: Int32) -> [UInt8] {
