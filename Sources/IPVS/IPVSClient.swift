@@ -81,22 +81,18 @@ public final class IPVSClient: IPVSControl {
         try read(IPVS_CMD_GET_DAEMON, .getDaemons, dump: true, decode: ReplyDecoding.daemon)
     }
 
-    /// Sends one read request and decodes each data message of the answer. A message
-    /// `decode` rejects fails the whole read with EBADMSG, once the answer has been read
-    /// to its end (so none of it is left to be taken for the next request's): every read
-    /// treats a malformed reply the same way.
+    /// Sends one read request and decodes each data message of the answer; a malformed
+    /// one fails the read with EBADMSG (see `DecodedReplies`).
     private func read<Element>(
         _ command: Int, _ operation: IPVSOperation, dump: Bool,
         encode: (inout MessageBuffer) -> Void = { _ in },
         decode: (UnsafeMutablePointer<nlmsghdr>) -> Element?
     ) throws(IPVSError) -> [Element] {
-        var elements: [Element] = []
-        var malformed = false
+        var replies = DecodedReplies<Element>()
         try transport.request(command: command, operation: operation, dump: dump, encode: encode) { header in
-            if let element = decode(header) { elements.append(element) } else { malformed = true }
+            replies.add(decode(header))
         }
-        if malformed { throw IPVSError(operation, code: EBADMSG) }
-        return elements
+        return try replies.all(operation)
     }
 
     /// `read` for a request the kernel answers with exactly one message.
@@ -105,9 +101,11 @@ public final class IPVSClient: IPVSControl {
         encode: (inout MessageBuffer) -> Void = { _ in },
         decode: (UnsafeMutablePointer<nlmsghdr>) -> Element?
     ) throws(IPVSError) -> Element {
-        let elements = try read(command, operation, dump: false, encode: encode, decode: decode)
-        guard elements.count == 1, let element = elements.first else { throw IPVSError(operation, code: EBADMSG) }
-        return element
+        var replies = DecodedReplies<Element>()
+        try transport.request(command: command, operation: operation, dump: false, encode: encode) { header in
+            replies.add(decode(header))
+        }
+        return try replies.single(operation)
     }
 
     // MARK: Changing

@@ -1,6 +1,12 @@
 import CIPVSShim
 import CNetlink
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The kernel's replies read into the model, attributes checked against the shim's
 /// policies. Each decoder returns nil for a malformed message: one that does not
 /// parse, lacks an attribute the kernel always sends, or holds a family or address
@@ -165,6 +171,32 @@ enum ReplyDecoding {
             statistics.outgoingBytesPerSecond = value(Int(IPVS_STATS_ATTR_OUTBPS))
             return statistics
         }
+    }
+}
+
+/// The data messages of one answer, decoded as they arrive. A message the decoder
+/// rejected (nil) makes the whole answer fail with EBADMSG, once it has been read to
+/// its end, so that none of it is left to be taken for the next request's: the one
+/// way every read treats a malformed reply.
+struct DecodedReplies<Element> {
+    private var elements: [Element] = []
+    private var malformed = false
+
+    /// Takes the next message's decoding, nil for a message the decoder rejected.
+    mutating func add(_ element: Element?) {
+        if let element { elements.append(element) } else { malformed = true }
+    }
+
+    /// Every message's decoding, in order.
+    func all(_ operation: IPVSOperation) throws(IPVSError) -> [Element] {
+        if malformed { throw IPVSError(operation, code: EBADMSG) }
+        return elements
+    }
+
+    /// The decoding of an answer that must be one message.
+    func single(_ operation: IPVSOperation) throws(IPVSError) -> Element {
+        guard !malformed, elements.count == 1 else { throw IPVSError(operation, code: EBADMSG) }
+        return elements[0]
     }
 }
 
