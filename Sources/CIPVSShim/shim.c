@@ -1,7 +1,6 @@
 #include "CIPVSShim.h"
 
 #include <string.h>
-#include <linux/ip_vs.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 

@@ -18,7 +18,10 @@ struct MessageBuffer: ~Copyable {
     private var storage: UnsafeMutableRawPointer
     private var capacity: Int
     private(set) var count = 0
+    /// Where the message begun last starts.
     private var messageStart = 0
+    /// Where the message ended last starts; -1 before the first.
+    private var endedMessageStart = -1
     /// Set when an attribute or nest did not fit netlink's 16-bit lengths.
     private(set) var overflowed = false
 
@@ -36,22 +39,32 @@ struct MessageBuffer: ~Copyable {
     }
 
     /// Starts a message: netlink header (length and sequence number written by
-    /// `endMessage`) and the generic-netlink header with `command` and version 1.
+    /// `endMessage`) and the generic-netlink header with `command` and IPVS's version.
     mutating func beginMessage(family: UInt16, flags: Int32, port: UInt32, command: Int) {
         messageStart = count
         overflowed = false
         append(nlmsghdr(
             nlmsg_len: 0, nlmsg_type: family, nlmsg_flags: UInt16(truncatingIfNeeded: flags | NLM_F_REQUEST),
             nlmsg_seq: 0, nlmsg_pid: port))
-        append(genlmsghdr(cmd: UInt8(truncatingIfNeeded: command), version: 1, reserved: 0))
+        append(genlmsghdr(cmd: UInt8(truncatingIfNeeded: command), version: UInt8(IPVS_GENL_VERSION), reserved: 0))
     }
 
     /// Writes the finished message's length and sequence number into its header. A
     /// message is numbered only once it is complete, so that a discarded one leaves no
     /// gap in the numbers of a batch.
     mutating func endMessage(sequence: UInt32) {
-        store(UInt32(count - messageStart), at: messageStart)
-        store(sequence, at: messageStart + 8)
+        store(UInt32(count - messageStart), at: messageStart + Self.lengthOffset)
+        store(sequence, at: messageStart + Self.sequenceOffset)
+        endedMessageStart = messageStart
+    }
+
+    /// Adds `flags` to those of the message ended last: for a flag that depends on
+    /// what follows the message, such as the ack only a batch's last request asks for.
+    mutating func addFlagsToLastMessage(_ flags: Int32) {
+        precondition(endedMessageStart >= 0, "no message ended yet")
+        let offset = endedMessageStart + Self.flagsOffset
+        let current = storage.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+        store(current | UInt16(truncatingIfNeeded: flags), at: offset)
     }
 
     /// Drops the message begun last, as if it had never been started.
@@ -59,10 +72,10 @@ struct MessageBuffer: ~Copyable {
         count = messageStart
     }
 
-    /// The sequence number of the message ended last.
-    var lastSequence: UInt32 {
-        storage.loadUnaligned(fromByteOffset: messageStart + 8, as: UInt32.self)
-    }
+    // Where nlmsghdr's fields lie, from the header's own layout.
+    private static let lengthOffset = MemoryLayout<nlmsghdr>.offset(of: \nlmsghdr.nlmsg_len)!
+    private static let flagsOffset = MemoryLayout<nlmsghdr>.offset(of: \nlmsghdr.nlmsg_flags)!
+    private static let sequenceOffset = MemoryLayout<nlmsghdr>.offset(of: \nlmsghdr.nlmsg_seq)!
 
     /// Appends one attribute holding `value`'s bytes.
     mutating func put(_ type: Int, _ value: UnsafeRawBufferPointer) {

@@ -1,3 +1,5 @@
+import CNetlink
+
 /// An IP protocol number as IPVS uses it for virtual services.
 public struct IPProtocol: RawRepresentable, Sendable, Hashable, Codable, Comparable {
     public var rawValue: UInt16
@@ -147,6 +149,10 @@ public struct ForwardingMethod: RawRepresentable, Sendable, Hashable, Codable {
     public static let tunneling = ForwardingMethod(rawValue: 2)
     public static let directRouting = ForwardingMethod(rawValue: 3)
     public static let bypass = ForwardingMethod(rawValue: 4)
+
+    /// The bits of a raw value that name the method (IP_VS_CONN_F_FWD_MASK); the kernel
+    /// keeps other connection flags in the same word.
+    public static let mask = UInt32(IP_VS_CONN_F_FWD_MASK)
 }
 
 /// Tunnel encapsulation of a tunneling real server.

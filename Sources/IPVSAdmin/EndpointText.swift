@@ -88,6 +88,3 @@ extension ServiceKey {
     }
 }
 
-extension ForwardingMethod {
-    static let mask: UInt32 = 0x7  // MERGE: from the shim
-}

@@ -32,7 +32,7 @@ struct DecodingTests {
     @Test func destinationCountersKeepAll64Bits() throws {
         let message = try destinationReply(connections: 5_000_000_000, incomingBytes: 1 << 40)
         defer { nlmsg_free(message) }
-        let destination = try #require(IPVSClient.decodeDestination(nlmsg_hdr(message), serviceFamily: .inet))
+        let destination = try #require(ReplyDecoding.destination(nlmsg_hdr(message), serviceFamily: .inet))
         #expect(destination.key == DestinationKey(address: .v4(0x0a00_0002), port: 80))
         #expect(destination.configuration.weight == 1)
         #expect(destination.statistics.connections == 5_000_000_000)

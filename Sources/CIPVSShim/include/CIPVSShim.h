@@ -1,6 +1,7 @@
-// What Swift cannot take from libnl directly: its attribute-policy tables, the
-// nested-attribute parsing that needs them, and an error callback that keeps the
-// kernel's raw errno from each nlmsgerr (libnl would translate it to its own codes).
+// What Swift cannot take from libnl and <linux/ip_vs.h> directly: its attribute-policy
+// tables, the nested-attribute parsing that needs them, an error callback that keeps the
+// kernel's raw errno from each nlmsgerr (libnl would translate it to its own codes), and
+// the header's constants that are macros of macros.
 #ifndef CIPVS_SHIM_H
 #define CIPVS_SHIM_H
 
@@ -11,14 +12,21 @@
 #include <netlink/handlers.h>
 #include <linux/ip_vs.h>
 
-#define CIPVS_CMD_ATTR_COUNT 7      /* IPVS_CMD_ATTR_MAX + 1 */
-#define CIPVS_SVC_ATTR_COUNT 14     /* IPVS_SVC_ATTR_MAX + 1 */
-#define CIPVS_DEST_ATTR_COUNT 17    /* IPVS_DEST_ATTR_MAX + 1 */
-#define CIPVS_DAEMON_ATTR_COUNT 9   /* IPVS_DAEMON_ATTR_MAX + 1 */
-#define CIPVS_STATS_ATTR_COUNT 12   /* IPVS_STATS_ATTR_MAX + 1 */
-#define CIPVS_INFO_ATTR_COUNT 3     /* IPVS_INFO_ATTR_MAX + 1 */
+// Sizes of the attribute tables the parsers below fill: one slot per attribute type
+// the kernel's header knows, slot 0 unused. Constants of an enum rather than
+// macros, so that Swift imports them (it skips macros built on other macros).
+enum {
+    CIPVS_CMD_ATTR_COUNT = IPVS_CMD_ATTR_MAX + 1,
+    CIPVS_SVC_ATTR_COUNT = IPVS_SVC_ATTR_MAX + 1,
+    CIPVS_DEST_ATTR_COUNT = IPVS_DEST_ATTR_MAX + 1,
+    CIPVS_DAEMON_ATTR_COUNT = IPVS_DAEMON_ATTR_MAX + 1,
+    CIPVS_STATS_ATTR_COUNT = IPVS_STATS_ATTR_MAX + 1,
+    CIPVS_INFO_ATTR_COUNT = IPVS_INFO_ATTR_MAX + 1,
+};
 
-/// IP_VS_SO_GET_INFO (MERGE: helper's version)
+/// IP_VS_SO_GET_INFO, the getsockopt of IPVS's legacy socket-option interface, which
+/// ipvsadm falls back to when the netlink family is missing (its macro is built on
+/// IP_VS_BASE_CTL, out of Swift's reach).
 enum { CIPVS_SO_GET_INFO = IP_VS_SO_GET_INFO };
 
 /// One kernel error reply: the raw errno (negative, as the kernel sends it) and
