@@ -22,6 +22,8 @@ let package = Package(
         // ipvsadm 1.31 compatibility: parser, formatters, restore, the command runner.
         .target(name: "IPVSAdmin", dependencies: ["IPVS", "CIPVSShim"]),
         .executableTarget(name: "ipvsadm", dependencies: ["IPVSAdmin"]),
+        // The library used on its own: lists the table and adds a service (see Sources/IPVS/IPVS.docc).
+        .executableTarget(name: "ipvs-example", dependencies: ["IPVS"], path: "Examples/ipvs-example"),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         // Against the real kernel (run inside the test VM; skipped elsewhere) and the built binary.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "IPVSAdmin"]),

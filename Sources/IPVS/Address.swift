@@ -6,19 +6,26 @@ import Musl
 
 /// An address family as the kernel numbers it.
 public enum AddressFamily: UInt16, Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// IPv4 (`AF_INET`).
     case inet = 2
+    /// IPv6 (`AF_INET6`).
     case inet6 = 10
 
+    /// Orders by number: IPv4 first.
     public static func < (lhs: AddressFamily, rhs: AddressFamily) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// "IPv4" or "IPv6".
     public var description: String { self == .inet ? "IPv4" : "IPv6" }
 }
 
 /// An IPv4 or IPv6 address, held in host byte order so that comparison is numeric.
 public enum IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// An IPv4 address as a number.
     case v4(UInt32)
+    /// An IPv6 address as two numbers, the first 64 bits in `high`.
     case v6(high: UInt64, low: UInt64)
 
+    /// IPv4 or IPv6.
     public var family: AddressFamily {
         switch self {
         case .v4: return .inet
@@ -96,6 +103,7 @@ public enum IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Orders numerically, every IPv4 address before every IPv6 one.
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
         switch (lhs, rhs) {
         case (.v4(let a), .v4(let b)): return a < b
@@ -108,6 +116,7 @@ public enum IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 /// An address is written as text, the way `inet_ntop` writes it and `inet_pton` reads it.
 extension IPAddress: Codable {
+    /// Reads the address from its text.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -117,6 +126,7 @@ extension IPAddress: Codable {
         self = address
     }
 
+    /// Writes the address as text.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

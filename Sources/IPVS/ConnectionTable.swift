@@ -84,13 +84,17 @@ extension IPProtocol {
     }
 }
 
-/// The kernel's connection table of this process's network namespace, from its text
-/// listing /proc/net/ip_vs_conn (netlink offers no connection dump).
+/// The kernel's connection table of the calling thread's network namespace, from its
+/// text listing (netlink offers no connection dump).
 public enum ConnectionTable {
+    /// The listing of the calling thread's network namespace (`/proc/net` is the
+    /// process's, which a thread that moved to another namespace would not see).
+    public static let path = "/proc/thread-self/net/ip_vs_conn"
+
     /// Every connection entry, in the kernel's order. Throws `.listConnections` with the
     /// errno of `open` when the listing cannot be opened, and EBADMSG when it has not even
     /// its heading line. Lines that are not an entry are skipped.
-    public static func read(path: String = "/proc/net/ip_vs_conn") throws(IPVSError) -> [Connection] {
+    public static func read(path: String = ConnectionTable.path) throws(IPVSError) -> [Connection] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw IPVSError(.listConnections, code: errno) }
         defer { close(descriptor) }

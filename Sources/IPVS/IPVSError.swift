@@ -8,12 +8,39 @@ import Musl
 public enum IPVSOperation: String, Sendable, Hashable, Codable {
     /// Opening the netlink socket and resolving the IPVS family.
     case initialize
+    /// Reading the version and connection table size.
     case getInfo
-    case addService, editService, deleteService, zero
-    case addDestination, editDestination, deleteDestination
-    case startDaemon, stopDaemon
-    case listServices, listDestinations, getService
-    case setTimeouts, getTimeouts, getDaemons
+    /// Adding a virtual service.
+    case addService
+    /// Changing a virtual service.
+    case editService
+    /// Removing a virtual service.
+    case deleteService
+    /// Zeroing counters.
+    case zero
+    /// Adding a real server.
+    case addDestination
+    /// Changing a real server.
+    case editDestination
+    /// Removing a real server.
+    case deleteDestination
+    /// Starting a sync daemon.
+    case startDaemon
+    /// Stopping a sync daemon.
+    case stopDaemon
+    /// Listing the virtual services.
+    case listServices
+    /// Listing a service's real servers.
+    case listDestinations
+    /// Reading one virtual service.
+    case getService
+    /// Setting the timeouts.
+    case setTimeouts
+    /// Reading the timeouts.
+    case getTimeouts
+    /// Listing the sync daemons.
+    case getDaemons
+    /// Removing every virtual service.
     case flush
     /// Reading the connection table, /proc/net/ip_vs_conn.
     case listConnections

@@ -14,10 +14,10 @@ import Musl
 /// Not copyable: it owns its memory, and is written through `inout` with no checks
 /// beyond the room left.
 struct MessageBuffer: ~Copyable {
-    /// Room for `capacity` bytes, of which the first `count` are written.
-    private var storage: UnsafeMutableRawPointer
-    private var capacity: Int
-    private(set) var count = 0
+    private var bytes: GrowableBytes
+    /// Bytes written.
+    var count: Int { bytes.count }
+    private var storage: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bytes.base) }
     /// Where the message begun last starts.
     private var messageStart = 0
     /// Where the message ended last starts; -1 before the first.
@@ -26,12 +26,8 @@ struct MessageBuffer: ~Copyable {
     private(set) var overflowed = false
 
     init(capacity: Int = 1024) {
-        self.capacity = max(capacity, 256)
-        guard let memory = malloc(self.capacity) else { fatalError("out of memory") }
-        storage = memory
+        bytes = GrowableBytes(capacity: max(capacity, 256))
     }
-
-    deinit { free(storage) }
 
     /// Calls `body` with the written bytes.
     func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
@@ -41,7 +37,7 @@ struct MessageBuffer: ~Copyable {
     /// Starts a message: netlink header (length and sequence number written by
     /// `endMessage`) and the generic-netlink header with `command` and IPVS's version.
     mutating func beginMessage(family: UInt16, flags: Int32, port: UInt32, command: Int) {
-        messageStart = count
+        messageStart = bytes.count
         overflowed = false
         append(nlmsghdr(
             nlmsg_len: 0, nlmsg_type: family, nlmsg_flags: UInt16(truncatingIfNeeded: flags | NLM_F_REQUEST),
@@ -69,7 +65,7 @@ struct MessageBuffer: ~Copyable {
 
     /// Drops the message begun last, as if it had never been started.
     mutating func discardMessage() {
-        count = messageStart
+        bytes.count = messageStart
     }
 
     // Where nlmsghdr's fields lie, from the header's own layout.
@@ -98,7 +94,7 @@ struct MessageBuffer: ~Copyable {
             of: nlattr(nla_len: UInt16(4 + size), nla_type: UInt16(truncatingIfNeeded: type)), as: nlattr.self)
         if padded > size { attribute.storeBytes(of: 0, toByteOffset: padded, as: UInt32.self) }
         attribute.storeBytes(of: value, toByteOffset: 4, as: Value.self)
-        count += 4 + padded
+        bytes.count += 4 + padded
     }
 
     /// Appends a nested attribute whose contents `body` writes.
@@ -122,26 +118,22 @@ struct MessageBuffer: ~Copyable {
         reserve(padded)
         if padded > size { storage.storeBytes(of: 0, toByteOffset: count + padded - 4, as: UInt32.self) }
         storage.storeBytes(of: value, toByteOffset: count, as: Value.self)
-        count += padded
+        bytes.count += padded
     }
 
-    /// Copies `bytes` in and pads to 4 bytes with zeros.
-    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        let padded = (bytes.count + 3) & ~3
+    /// Copies `value` in and pads to 4 bytes with zeros.
+    private mutating func append(_ value: UnsafeRawBufferPointer) {
+        let padded = (value.count + 3) & ~3
         reserve(padded)
-        if let source = bytes.baseAddress, !bytes.isEmpty {
-            (storage + count).copyMemory(from: source, byteCount: bytes.count)
+        if let source = value.baseAddress, !value.isEmpty {
+            (storage + count).copyMemory(from: source, byteCount: value.count)
         }
-        (storage + count + bytes.count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - bytes.count)
-        count += padded
+        (storage + count + value.count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - value.count)
+        bytes.count += padded
     }
 
     private mutating func reserve(_ length: Int) {
-        guard count + length > capacity else { return }
-        let grownCapacity = max(capacity * 2, count + length)
-        guard let grown = realloc(storage, grownCapacity) else { fatalError("out of memory") }
-        storage = grown
-        capacity = grownCapacity
+        bytes.reserve(length)
     }
 
     private mutating func store<Value: FixedWidthInteger>(_ value: Value, at offset: Int) {

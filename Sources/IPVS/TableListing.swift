@@ -13,11 +13,15 @@ import Musl
 /// Services it cannot name unambiguously (two fwmark services with one mark) or with a
 /// real-server line it cannot read are left out, so callers fall back to netlink for them.
 package enum TableListing {
+    /// The listing of the calling thread's network namespace: a client's socket works on
+    /// its creator thread's namespace, which `/proc/net` (the process's) need not be.
+    package static let path = "/proc/thread-self/net/ip_vs"
+
     /// One service's real servers, in the kernel's order.
     package typealias Entry = (service: ServiceKey, destinations: [DestinationSummary])
 
     /// Every service's real servers; nil if the listing cannot be opened.
-    package static func read(path: String = "/proc/net/ip_vs") -> [ServiceKey: [DestinationSummary]]? {
+    package static func read(path: String = TableListing.path) -> [ServiceKey: [DestinationSummary]]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -63,7 +67,7 @@ package enum TableListing {
         }
 
         /// nil if the listing cannot be opened, or no thread can be had for it.
-        static func start(path: String = "/proc/net/ip_vs") -> Reader? {
+        static func start(path: String = TableListing.path) -> Reader? {
             // The reader never waits for room: a listing is as large as the table.
             let receiver = HandoffReceiver<Entry>(capacity: Int.max)
             let sender = receiver.sender

@@ -13,22 +13,19 @@ import Musl
 ///
 /// Not copyable: it owns its buffer, and a listing never needs two copies of its text.
 struct ByteText: ~Copyable {
-    private var base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
-    private var capacity: Int
+    private var storage: GrowableBytes
+    /// Bytes written.
+    var count: Int { storage.count }
+    private var base: UnsafeMutablePointer<UInt8> { storage.base }
 
     init(capacity: Int = 128) {
-        self.capacity = max(capacity, 16)
-        guard let memory = malloc(self.capacity) else { fatalError("out of memory") }
-        base = memory.assumingMemoryBound(to: UInt8.self)
+        storage = GrowableBytes(capacity: capacity)
     }
 
     init(_ text: String) {
         self.init(capacity: text.utf8.count + 128)
         append(string: text)
     }
-
-    deinit { free(base) }
 
     var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 
@@ -39,14 +36,8 @@ struct ByteText: ~Copyable {
         try body(UnsafeBufferPointer(start: base, count: count))
     }
 
-    /// Makes room for `extra` more bytes; the buffer at least doubles when it grows.
-    /// (realloc moves a large buffer by remapping its pages, without copying them.)
     private mutating func reserve(_ extra: Int) {
-        guard count + extra > capacity else { return }
-        let grownCapacity = max(capacity * 2, count + extra)
-        guard let grown = realloc(base, grownCapacity) else { fatalError("out of memory") }
-        base = grown.assumingMemoryBound(to: UInt8.self)
-        capacity = grownCapacity
+        storage.reserve(extra)
     }
 
     // Inlined, a literal's copy is a few moves rather than a call to memcpy.
@@ -55,7 +46,7 @@ struct ByteText: ~Copyable {
         guard let source = buffer.baseAddress, !buffer.isEmpty else { return }
         reserve(buffer.count)
         (base + count).initialize(from: source, count: buffer.count)
-        count += buffer.count
+        storage.count += buffer.count
     }
 
     @inline(__always)
@@ -75,18 +66,18 @@ struct ByteText: ~Copyable {
     mutating func append(byte: UInt8) {
         reserve(1)
         base[count] = byte
-        count += 1
+        storage.count += 1
     }
 
     mutating func appendSpaces(_ spaces: Int) {
         guard spaces > 0 else { return }
         reserve(spaces)
         (base + count).initialize(repeating: UInt8(ascii: " "), count: spaces)
-        count += spaces
+        storage.count += spaces
     }
 
     mutating func removeAll() {
-        count = 0
+        storage.count = 0
     }
 
     /// `%llu`.
@@ -104,7 +95,7 @@ struct ByteText: ~Copyable {
             base[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
             remaining /= 10
         } while remaining != 0
-        count += digits
+        storage.count += digits
     }
 
     static func decimalDigits(_ value: UInt64) -> Int {
@@ -130,20 +121,20 @@ struct ByteText: ~Copyable {
     /// One to three digits, `skip` bytes (already written) further on; room reserved.
     @inline(__always)
     private mutating func appendOctet(_ octet: UInt8, after skip: Int = 0) {
-        count += skip
+        storage.count += skip
         let zero = UInt8(ascii: "0")
         if octet >= 100 {
             base[count] = zero &+ octet / 100
             base[count + 1] = zero &+ octet / 10 % 10
             base[count + 2] = zero &+ octet % 10
-            count += 3
+            storage.count += 3
         } else if octet >= 10 {
             base[count] = zero &+ octet / 10
             base[count + 1] = zero &+ octet % 10
-            count += 2
+            storage.count += 2
         } else {
             base[count] = zero &+ octet
-            count += 1
+            storage.count += 1
         }
     }
 
@@ -173,7 +164,7 @@ struct ByteText: ~Copyable {
     /// Cuts what was appended since `start` to at most `limit` bytes, as a bounded
     /// snprintf does.
     mutating func truncate(from start: Int, to limit: Int) {
-        count = min(count, start + limit)
+        storage.count = min(count, start + limit)
     }
 
     /// The address as inet_ntop writes it.
@@ -198,7 +189,7 @@ struct ByteText: ~Copyable {
                     inet_ntop(AF_INET6, bytes.baseAddress, text, socklen_t(room)) == nil ? 0 : strlen(text)
                 }
             }
-            count += written
+            storage.count += written
         }
     }
 }

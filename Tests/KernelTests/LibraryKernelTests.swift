@@ -1,6 +1,8 @@
 import IPVS
 import Testing
 
+@testable import IPVSAdmin
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,38 +69,43 @@ struct LibraryKernelTests {
         }
     }
 
-    @Test func kernelErrorsCarryTheirErrnoAndIpvsadmWording() throws {
+    @Test func kernelErrorsCarryTheirErrnoAndIpvsadmsWordsForThem() throws {
         try inFreshNetworkNamespace {
             let client = try IPVSClient()
             try client.perform(.addService(web, ServiceConfiguration()))
             let duplicate = #expect(throws: IPVSError.self) { try client.perform(.addService(web, ServiceConfiguration())) }
             #expect(duplicate == IPVSError(.addService, code: EEXIST))
-            #expect(duplicate?.description == "Service already exists")
+            #expect(duplicate?.code == EEXIST)
+            #expect(duplicate.map(ErrorMessages.message(for:)) == "Service already exists")
 
             let missing = ServiceKey.address(.udp, .v4(0x0a00_0009), port: 53)
             let noService = #expect(throws: IPVSError.self) { try client.perform(.deleteService(missing)) }
             #expect(noService?.code == ESRCH)
-            #expect(noService?.description == "No such service")
+            #expect(noService.map(ErrorMessages.message(for:)) == "No such service")
 
             let server = DestinationKey(address: .v4(0x0a00_0002), port: 80)
             let notDefined = #expect(throws: IPVSError.self) {
                 try client.perform(.addDestination(server, DestinationConfiguration(), service: missing))
             }
-            #expect(notDefined?.description == "Service not defined")
+            #expect(notDefined?.code == ESRCH)
+            #expect(notDefined.map(ErrorMessages.message(for:)) == "Service not defined")
 
             let noDestination = #expect(throws: IPVSError.self) {
                 try client.perform(.editDestination(server, DestinationConfiguration(), service: web))
             }
-            #expect(noDestination?.description == "No such destination")
+            #expect(noDestination?.code == ENOENT)
+            #expect(noDestination.map(ErrorMessages.message(for:)) == "No such destination")
 
             let unknownScheduler = #expect(throws: IPVSError.self) {
                 try client.perform(.addService(
                     .address(.tcp, .v4(0x0a00_0001), port: 81), ServiceConfiguration(scheduler: "nosuch")))
             }
-            #expect(unknownScheduler?.description == "Scheduler or persistence engine not found")
+            #expect(unknownScheduler?.code == ENOENT)
+            #expect(unknownScheduler.map(ErrorMessages.message(for:)) == "Scheduler or persistence engine not found")
 
             let getMissing = #expect(throws: IPVSError.self) { try client.service(missing) }
-            #expect(getMissing?.description == "No such service")
+            #expect(getMissing?.code == ESRCH)
+            #expect(getMissing.map(ErrorMessages.message(for:)) == "No such service")
         }
     }
 
@@ -193,11 +200,13 @@ struct LibraryKernelTests {
             let again = #expect(throws: IPVSError.self) {
                 try client.perform(.startDaemon(SyncDaemon(role: .backup, interface: "lo")))
             }
-            #expect(again?.description == "Daemon has already run")
+            #expect(again?.code == EEXIST)
+            #expect(again.map(ErrorMessages.message(for:)) == "Daemon has already run")
             try client.perform(.stopDaemon(SyncDaemon(role: .backup)))
             #expect(try client.daemons().isEmpty)
             let none = #expect(throws: IPVSError.self) { try client.perform(.stopDaemon(SyncDaemon(role: .master))) }
-            #expect(none?.description == "No daemon is running")
+            #expect(none?.code == ESRCH)
+            #expect(none.map(ErrorMessages.message(for:)) == "No daemon is running")
         }
     }
 
@@ -209,6 +218,87 @@ struct LibraryKernelTests {
                 #expect(try client.service(.address(.tcp, .v4(0x0a00_0001), port: port)).key.family == .inet)
             }
             #expect(try client.services().count == 200)
+        }
+    }
+}
+
+/// What the library offers beyond one request at a time, against the real kernel.
+@Suite(.serialized, .enabled(if: kernelAvailable, "needs a kernel with IPVS (run by Scripts/test in the VM)"))
+struct LibraryTableKernelTests {
+    static let web = ServiceKey.address(.tcp, .v4(0x0a00_0001), port: 80)
+    static let dns = ServiceKey.address(.udp, .v4(0x0a00_0002), port: 53)
+    static let marked = ServiceKey.firewallMark(7, family: .inet6)
+
+    /// Three services of three kinds, with real servers of every forwarding method.
+    static func load(_ client: IPVSClient) throws {
+        try client.perform(.addService(web, ServiceConfiguration(scheduler: .roundRobin)))
+        try client.perform(.addService(dns, ServiceConfiguration(
+            scheduler: .sourceHashing, flags: [.persistent, .schedulerFlag1], timeout: 300,
+            netmask: .v4(mask: 0xffff_ff00))))
+        try client.perform(.addService(marked, ServiceConfiguration(netmask: .exactV6)))
+        for host: UInt32 in 2...4 {
+            try client.perform(.addDestination(
+                DestinationKey(address: .v4(0xc0a8_0100 + host), port: 8080),
+                DestinationConfiguration(forwarding: .masquerading, weight: Int32(host)), service: web))
+        }
+        try client.perform(.addDestination(
+            DestinationKey(address: .v4(0xc0a8_0109), port: 53),
+            DestinationConfiguration(forwarding: .directRouting, weight: 1, upperThreshold: 9, lowerThreshold: 3),
+            service: dns))
+        try client.perform(.addDestination(
+            DestinationKey(address: .v6(high: 0x2001_0db8_0000_0000, low: 9), port: 0),
+            DestinationConfiguration(forwarding: .tunneling, weight: 2), service: marked))
+    }
+
+    @Test func aSnapshotHoldsTheWholeTable() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            try Self.load(client)
+            try client.perform(.setTimeouts(Timeouts(tcp: 600, tcpFin: 60, udp: 120)))
+            try client.perform(.startDaemon(SyncDaemon(role: .backup, interface: "lo", syncID: 5)))
+            defer { try? client.perform(.stopDaemon(SyncDaemon(role: .backup))) }
+
+            let snapshot = try client.snapshot()
+            #expect(snapshot.services.map(\.service) == (try client.services()))
+            for entry in snapshot.services {
+                #expect(entry.destinations == (try client.destinations(of: entry.service.key)))
+            }
+            #expect(snapshot.services.map { $0.destinations.count }.reduce(0, +) == 5)
+            #expect(snapshot.timeouts == Timeouts(tcp: 600, tcpFin: 60, udp: 120))
+            #expect(snapshot.daemons.map(\.syncID) == [5])
+        }
+    }
+
+    /// The fast listing gives, for every service it covers, what the real-server dump
+    /// gives, and covers all of them in a namespace where nothing else changes.
+    @Test func summariesAgreeWithTheDestinationDumps() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            try Self.load(client)
+            var summarized: [ServiceKey: [DestinationSummary]] = [:]
+            let services = try client.services(summarizingDestinations: { summarized[$0] = $1 })
+            #expect(services == (try client.services()))
+            // The text listing does not tell an fwmark service's family: it names it IPv4.
+            let marked = ServiceKey.firewallMark(7, family: .inet)
+            #expect(Set(summarized.keys) == [Self.web, Self.dns, marked])
+            for service in services {
+                let key = service.key == Self.marked ? marked : service.key
+                let expected = try client.destinations(of: service.key).map { destination in
+                    DestinationSummary(
+                        key: destination.key, forwarding: destination.configuration.forwarding,
+                        weight: destination.configuration.weight, activeConnections: destination.connections.active,
+                        inactiveConnections: destination.connections.inactive)
+                }
+                #expect(summarized[key] == expected)
+            }
+        }
+    }
+
+    /// The connection table of a fresh namespace reads, empty.
+    @Test func anEmptyConnectionTableReads() throws {
+        try inFreshNetworkNamespace {
+            _ = try IPVSClient()  // the IPVS module is loaded
+            #expect(try ConnectionTable.read().isEmpty)
         }
     }
 }
