@@ -438,15 +438,15 @@ public struct CommandLineParser {
                 flags: serviceFlags, timeout: persistenceTimeout,
                 netmask: netmask ?? .exact(for: serviceKey.family),
                 persistenceEngine: persistenceEngine)
-            return command == .add ? .addService(serviceKey, configuration) : .editService(serviceKey, configuration)
+            return .request(command == .add ? .addService(serviceKey, configuration) : .editService(serviceKey, configuration))
         case .delete:
-            return .deleteService(serviceKey)
+            return .request(.deleteService(serviceKey))
         case .flush:
-            return .flush
+            return .request(.flush)
         case .addServer, .editServer, .deleteServer:
             guard let serverAddress else { throw fatal("illegal real server address[:port] specified") }
             if command == .deleteServer {
-                return .deleteServer(DestinationKey(address: serverAddress, port: serverPort), service: serviceKey)
+                return .request(.deleteDestination(DestinationKey(address: serverAddress, port: serverPort), service: serviceKey))
             }
             // Direct routing and tunneling cannot change the port: the real server's is the service's.
             var port = serverPort
@@ -463,9 +463,10 @@ public struct CommandLineParser {
                 throw fatal("Tunnel options conflict with forward method")
             }
             try checkTunnelOptions()
-            return command == .addServer
-                ? .addServer(key, destination, service: serviceKey)
-                : .editServer(key, destination, service: serviceKey)
+            return .request(
+                command == .addServer
+                    ? .addDestination(key, destination, service: serviceKey)
+                    : .editDestination(key, destination, service: serviceKey))
         case .list:
             let detail: [TrackedOption] = [.stats, .rate, .thresholds]
             if (options.containsAny([.connection, .timeout, .daemon]) && options.containsAny(detail))
@@ -479,23 +480,23 @@ public struct CommandLineParser {
             if options.contains(.daemon) { return .list(.daemons, format) }
             return .list(.table, format)
         case .timeout:
-            return .setTimeouts(timeouts)
+            return .request(.setTimeouts(timeouts))
         case .startDaemon:
             if daemon.interface.isEmpty { daemon.interface = "eth0" }
-            return .startDaemon(daemon)
+            return .request(.startDaemon(daemon))
         case .stopDaemon:
-            return .stopDaemon(daemon)
+            return .request(.stopDaemon(daemon))
         case .restore:
             return .restore
         case .save:
             return .save(format)
         case .zero:
-            guard options.contains(.service) else { return .zero(nil) }
+            guard options.contains(.service) else { return .request(.zero(nil)) }
             // ipvsadm zeroes everything when the service given is all zeros.
             if firewallMark == 0 && servicePort == 0 && (serviceAddress == nil || serviceAddress == .v4(0) || serviceAddress == .v6(high: 0, low: 0)) {
-                return .zero(nil)
+                return .request(.zero(nil))
             }
-            return .zero(serviceKey)
+            return .request(.zero(serviceKey))
         }
     }
 }
