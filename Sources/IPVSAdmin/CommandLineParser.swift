@@ -340,7 +340,9 @@ public struct CommandLineParser {
 /// counted before these run, so "multiple" comes before a value's error, as in ipvsadm.
 extension CommandLineParser {
     /// An int option's value through strtol, with the option's message for anything else.
-    private func integer(_ text: String, in range: ClosedRange<Int>, else message: String) throws(CommandLineError) -> Int {
+    private func integer(_ text: String, in range: ClosedRange<Int>, else message: String) throws(CommandLineError)
+        -> Int
+    {
         guard let value = NameService.integer(text, in: range) else { throw fatal(message) }
         return value
     }
@@ -435,7 +437,8 @@ extension CommandLineParser {
 
     static func readWeight(_ parser: inout Self, _ text: String) throws(CommandLineError) {
         // Debian's ipvsadm 1.31 takes any non-negative int (upstream's limit was 65535).
-        parser.destination.weight = Int32(try parser.integer(text, in: 0...Int(Int32.max), else: "illegal weight specified"))
+        parser.destination.weight = Int32(
+            try parser.integer(text, in: 0...Int(Int32.max), else: "illegal weight specified"))
     }
 
     static func readUpperThreshold(_ parser: inout Self, _ text: String) throws(CommandLineError) {
@@ -456,7 +459,8 @@ extension CommandLineParser {
     }
 
     static func readTunnelPort(_ parser: inout Self, _ text: String) throws(CommandLineError) {
-        parser.destination.tunnel.port = UInt16(try parser.integer(text, in: 1...65535, else: "illegal tunnel port specified"))
+        parser.destination.tunnel.port = UInt16(
+            try parser.integer(text, in: 1...65535, else: "illegal tunnel port specified"))
     }
 
     static func useTunnelChecksum(_ parser: inout Self) {

@@ -134,10 +134,21 @@ struct HelpLine: Sendable {
     let synopsis: String
     let description: String
 
-    static func command(_ synopsis: String, _ description: String) -> Self { Self(section: .commands, synopsis: synopsis, description: description) }
-    static func virtualService(_ synopsis: String, _ description: String) -> Self { Self(section: .virtualService, synopsis: synopsis, description: description) }
-    static func option(_ synopsis: String, _ description: String) -> Self { Self(section: .options, synopsis: synopsis, description: description) }
-    static func daemon(_ synopsis: String, _ description: String) -> Self { Self(section: .daemonOptions, synopsis: synopsis, description: description) }
+    static func command(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .commands, synopsis: synopsis, description: description)
+    }
+
+    static func virtualService(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .virtualService, synopsis: synopsis, description: description)
+    }
+
+    static func option(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .options, synopsis: synopsis, description: description)
+    }
+
+    static func daemon(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .daemonOptions, synopsis: synopsis, description: description)
+    }
 }
 
 /// One option of ipvsadm 1.31: everything the scanner, the parser, the legality check
@@ -154,7 +165,10 @@ final class Option: Sendable, Equatable, CustomStringConvertible {
     /// nil for the one option `-h` does not show (`--version`).
     let help: HelpLine?
 
-    init(long: String, shorts: String, meaning: OptionMeaning, listing: ListOptions, effect: OptionEffect, help: HelpLine?) {
+    init(
+        long: String, shorts: String, meaning: OptionMeaning, listing: ListOptions, effect: OptionEffect,
+        help: HelpLine?
+    ) {
         self.long = long
         self.shorts = shorts
         self.meaning = meaning
@@ -183,8 +197,9 @@ final class Option: Sendable, Equatable, CustomStringConvertible {
         _ long: String, _ shorts: String = "", column: OptionColumn?, accepts: String = "", listing: ListOptions = [],
         _ effect: OptionEffect = .nothing, help: HelpLine
     ) -> Option {
-        precondition((column == nil) == accepts.isEmpty && (accepts.isEmpty || accepts.utf8.count == Command.allCases.count),
-                     "--\(long): one legality mark per command, with a column")
+        precondition(
+            column == nil ? accepts.isEmpty : accepts.utf8.count == Command.allCases.count,
+            "--\(long): one legality mark per command, with a column")
         return Option(long: long, shorts: shorts, meaning: .setting(column, accepts: Array(accepts.utf8)),
                       listing: listing, effect: effect, help: help)
     }
@@ -193,25 +208,36 @@ final class Option: Sendable, Equatable, CustomStringConvertible {
 extension CommandLineParser {
     /// ipvsadm 1.31's options, in the order of its `-h` text.
     static let options: [Option] = [
-        // Legality marks, per command:  A E D C L a d e set start stop R S Z
-        .command(.addService, "add-service", "A", help: .command("--add-service     -A", "add virtual service with options")),
-        .command(.editService, "edit-service", "E", help: .command("--edit-service    -E", "edit virtual service with options")),
-        .command(.deleteService, "delete-service", "D", help: .command("--delete-service  -D", "delete virtual service")),
-        .command(.flush, "clear", "C", messageName: "flush", help: .command("--clear           -C", "clear the whole table")),
+        .command(.addService, "add-service", "A",
+                 help: .command("--add-service     -A", "add virtual service with options")),
+        .command(.editService, "edit-service", "E",
+                 help: .command("--edit-service    -E", "edit virtual service with options")),
+        .command(.deleteService, "delete-service", "D",
+                 help: .command("--delete-service  -D", "delete virtual service")),
+        .command(.flush, "clear", "C", messageName: "flush",
+                 help: .command("--clear           -C", "clear the whole table")),
         .command(.restore, "restore", "R", help: .command("--restore         -R", "restore rules from stdin")),
         .command(.save, "save", "S", help: .command("--save            -S", "save rules to stdout")),
-        .command(.addDestination, "add-server", "a", help: .command("--add-server      -a", "add real server with options")),
-        .command(.editDestination, "edit-server", "e", help: .command("--edit-server     -e", "edit real server with options")),
-        .command(.deleteDestination, "delete-server", "d", help: .command("--delete-server   -d", "delete real server")),
+        .command(.addDestination, "add-server", "a",
+                 help: .command("--add-server      -a", "add real server with options")),
+        .command(.editDestination, "edit-server", "e",
+                 help: .command("--edit-server     -e", "edit real server with options")),
+        .command(.deleteDestination, "delete-server", "d",
+                 help: .command("--delete-server   -d", "delete real server")),
         .command(.list, "list", "Ll", help: .command("--list            -L|-l", "list the table")),
-        .command(.zero, "zero", "Z", help: .command("--zero            -Z", "zero counters in a service or all services")),
+        .command(.zero, "zero", "Z",
+                 help: .command("--zero            -Z", "zero counters in a service or all services")),
         .command(.setTimeouts, "set", help: .command("--set tcp tcpfin udp", "set connection timeout values")),
-        .command(.startDaemon, "start-daemon", effect: .value(readStartDaemon), help: .command("--start-daemon", "start connection sync daemon")),
-        .command(.stopDaemon, "stop-daemon", effect: .value(readStopDaemon), help: .command("--stop-daemon", "stop connection sync daemon")),
+        .command(.startDaemon, "start-daemon", effect: .value(readStartDaemon),
+                 help: .command("--start-daemon", "start connection sync daemon")),
+        .command(.stopDaemon, "stop-daemon", effect: .value(readStopDaemon),
+                 help: .command("--stop-daemon", "stop connection sync daemon")),
         Option(long: "help", shorts: "h", meaning: .help, listing: [], effect: .nothing,
                help: .command("--help            -h", "display this help message")),
         Option(long: "version", shorts: "v", meaning: .version, listing: [], effect: .nothing, help: nil),
 
+        // accepts: one mark per command, in `Command`'s order: -A -E -D -C -L -a -d -e --set
+        // --start-daemon --stop-daemon -R -S -Z.
         .setting("tcp-service", "t", column: .serviceAddress, accepts: "+++x1+++xxxxx ", .value(readTCPService),
                  help: .virtualService("--tcp-service|-t  service-address", "service-address is host[:port]")),
         .setting("udp-service", "u", column: .serviceAddress, accepts: "+++x1+++xxxxx ", .value(readUDPService),
@@ -221,12 +247,15 @@ extension CommandLineParser {
         .setting("fwmark-service", "f", column: .serviceAddress, accepts: "+++x1+++xxxxx ", .value(readFirewallMark),
                  help: .virtualService("--fwmark-service|-f fwmark", "fwmark is an integer greater than zero")),
 
-        .setting("ipv6", "6", column: nil, .flag(useIPv6), help: .option("--ipv6         -6", "fwmark entry uses IPv6")),
+        .setting("ipv6", "6", column: nil, .flag(useIPv6),
+                 help: .option("--ipv6         -6", "fwmark entry uses IPv6")),
         .setting("scheduler", "s", column: .scheduler, accepts: "  xxxxxxxxxxxx", .value(readScheduler),
-                 help: .option("--scheduler    -s scheduler", "one of \(Usage.schedulers),\nthe default scheduler is wlc.")),
+                 help: .option("--scheduler    -s scheduler",
+                               "one of \(Usage.schedulers),\nthe default scheduler is wlc.")),
         .setting("pe", column: .persistenceEngine, accepts: "  xxxxxxxxxxxx", .value(readPersistenceEngine),
                  help: .option("--pe            engine",
-                               "alternate persistence engine may be \(Usage.persistenceEngines),\nnot set by default.")),
+                               "alternate persistence engine may be \(Usage.persistenceEngines),\n"
+                                   + "not set by default.")),
         .setting("persistent", "p", column: .persistent, accepts: "  xxxxxxxxxxxx", .optionalValue(readPersistence),
                  help: .option("--persistent   -p [timeout]", "persistent service")),
         .setting("netmask", "M", column: .netmask, accepts: "  xxxxxxxxxxxx", .value(readNetmask),
@@ -247,7 +276,8 @@ extension CommandLineParser {
                  help: .option("--tun-nocsum", "tunnel encapsulation without checksum")),
         .setting("tun-csum", column: .tunnelChecksum, accepts: "xxxxx x xxxxxx", .flag(useTunnelChecksum),
                  help: .option("--tun-csum", "tunnel encapsulation with checksum")),
-        .setting("tun-remcsum", column: .tunnelRemoteChecksum, accepts: "xxxxx x xxxxxx", .flag(useTunnelRemoteChecksum),
+        .setting("tun-remcsum", column: .tunnelRemoteChecksum, accepts: "xxxxx x xxxxxx",
+                 .flag(useTunnelRemoteChecksum),
                  help: .option("--tun-remcsum", "tunnel encapsulation with remote checksum")),
         .setting("weight", "w", column: .weight, accepts: "xxxxx x xxxxxx", .value(readWeight),
                  help: .option("--weight       -w weight", "capacity of real server")),
@@ -394,9 +424,9 @@ func checkLegality(
         }
         if mark == UInt8(ascii: "1") {
             if let first = firstExclusive {
+                let (option, earlier) = (columns[index].name, columns[first].name)
                 throw .fatal(
-                    "The option '\(columns[index].name)' conflicts with the '\(columns[first].name)' option in the '\(subject)' \(kind)",
-                    status: 2)
+                    "The option '\(option)' conflicts with the '\(earlier)' option in the '\(subject)' \(kind)", status: 2)
             }
             firstExclusive = index
         }
