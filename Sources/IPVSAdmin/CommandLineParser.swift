@@ -115,7 +115,7 @@ public struct CommandLineParser {
         switch effect {
         case .nothing: break
         case .flag(let change): try change(&self)
-        case .value(let read): try read(&self, argument ?? "")
+        case .value(let read): try read(&self, argument ?? "")  // the scanner always supplies one
         case .optionalValue(let read): try read(&self, argument)
         }
     }
