@@ -26,21 +26,11 @@ public enum ListTarget: Sendable, Hashable {
 
 /// One ipvsadm command line, parsed and validated.
 public enum AdminCommand: Sendable, Hashable {
-    case addService(ServiceKey, ServiceConfiguration)
-    case editService(ServiceKey, ServiceConfiguration)
-    case deleteService(ServiceKey)
-    case flush
+    /// A command that is one request to the IPVS table.
+    case request(IPVSRequest)
     case list(ListTarget, ListOptions)
     case save(ListOptions)
     case restore
-    case addServer(DestinationKey, DestinationConfiguration, service: ServiceKey)
-    case editServer(DestinationKey, DestinationConfiguration, service: ServiceKey)
-    case deleteServer(DestinationKey, service: ServiceKey)
-    /// Zero one service's counters, or all with nil.
-    case zero(ServiceKey?)
-    case setTimeouts(Timeouts)
-    case startDaemon(SyncDaemon)
-    case stopDaemon(SyncDaemon)
     case help
     case version
 }

@@ -66,7 +66,7 @@ public final class AdminSession {
     /// One command line; returns ipvsadm's result for it (0, or -1 for a failure).
     private func process(_ arguments: [String], restoring: Bool) throws(Exit) -> Int32 {
         let command = try parse(arguments)
-        if let request = Self.request(for: command) {
+        if case .request(let request)? = command {
             do {
                 try control.perform(request)
                 return 0
@@ -108,26 +108,6 @@ public final class AdminSession {
     private func tryHelp() -> Exit {
         errors.write("Try `\(program) -h' or '\(program) --help' for more information.\n")
         return Exit(status: -1)
-    }
-
-    /// The kernel request a command amounts to, for commands that are one.
-    static func request(for command: AdminCommand?) -> IPVSRequest? {
-        switch command {
-        case .addService(let key, let configuration)?: return .addService(key, configuration)
-        case .editService(let key, let configuration)?: return .editService(key, configuration)
-        case .deleteService(let key)?: return .deleteService(key)
-        case .flush?: return .flush
-        case .addServer(let destination, let configuration, let service)?:
-            return .addDestination(destination, configuration, service: service)
-        case .editServer(let destination, let configuration, let service)?:
-            return .editDestination(destination, configuration, service: service)
-        case .deleteServer(let destination, let service)?: return .deleteDestination(destination, service: service)
-        case .zero(let key)?: return .zero(key)
-        case .setTimeouts(let timeouts)?: return .setTimeouts(timeouts)
-        case .startDaemon(let daemon)?: return .startDaemon(daemon)
-        case .stopDaemon(let daemon)?: return .stopDaemon(daemon)
-        case .list?, .save?, .restore?, .help?, .version?, nil: return nil
-        }
     }
 
     private func execute(_ command: AdminCommand?, restoring: Bool) throws(Exit) -> Int32 {
@@ -283,7 +263,7 @@ public final class AdminSession {
                 result = -1
                 continue
             }
-            if let request = Self.request(for: command) {
+            if case .request(let request) = command {
                 pending.append(request)
                 if pending.count >= Self.restoreBatchSize { flushPending() }
                 continue

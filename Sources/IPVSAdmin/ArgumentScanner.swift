@@ -18,7 +18,7 @@ struct ArgumentScanner {
     }
 
     enum Event: Equatable {
-        case option(OptionTag, argument: String?)
+        case option(Option, argument: String?)
         case failure(Failure)
         case end
     }
@@ -41,7 +41,7 @@ struct ArgumentScanner {
 
     mutating func nextEvent() -> Event {
         while true {
-            var option: OptionSpec?
+            var option: Option?
             var attached: String?
 
             if pendingShort == nil {
@@ -68,8 +68,8 @@ struct ArgumentScanner {
                     } else {
                         name = body
                     }
-                    guard let spec = optionsByLongName[name] else { return .failure(.unknownOption) }
-                    option = spec
+                    guard let named = optionsByLongName[name] else { return .failure(.unknownOption) }
+                    option = named
                 } else {
                     // No option of ipvsadm's is a one-dash long option: the word is a bundle of short ones.
                     pendingShort = body
@@ -78,10 +78,10 @@ struct ArgumentScanner {
 
             if let bundle = pendingShort {
                 pendingShort = nil
-                guard let letter = bundle.utf8.first, let spec = optionsByShortName[letter] else {
+                guard let letter = bundle.utf8.first, let lettered = optionsByShortName[letter] else {
                     return .failure(.unknownOption)
                 }
-                option = spec
+                option = lettered
                 let rest = bundle.dropFirst()
                 if !rest.isEmpty { pendingShort = rest }
             }
@@ -90,21 +90,21 @@ struct ArgumentScanner {
             switch option.argument {
             case .none:
                 if attached != nil || pendingShort?.first == "=" { return .failure(.unwantedArgument) }
-                return .option(option.tag, argument: nil)
+                return .option(option, argument: nil)
             case .required, .optional:
-                if let attached { return .option(option.tag, argument: attached) }
+                if let attached { return .option(option, argument: attached) }
                 if let rest = pendingShort {
                     pendingShort = nil
-                    return .option(option.tag, argument: String(rest.first == "=" ? rest.dropFirst() : rest))
+                    return .option(option, argument: String(rest.first == "=" ? rest.dropFirst() : rest))
                 }
                 guard next < arguments.count else {
-                    return option.argument == .optional ? .option(option.tag, argument: nil) : .failure(.missingArgument)
+                    return option.argument == .optional ? .option(option, argument: nil) : .failure(.missingArgument)
                 }
                 if option.argument == .optional && arguments[next].hasPrefix("-") {
-                    return .option(option.tag, argument: nil)
+                    return .option(option, argument: nil)
                 }
                 next += 1
-                return .option(option.tag, argument: arguments[next - 1])
+                return .option(option, argument: arguments[next - 1])
             }
         }
     }

@@ -20,8 +20,9 @@ public struct CommandLineParser {
     }
 
     private var scanner: ArgumentScanner
-    private var command: CommandKind = .flush
-    private var options = TrackedOptions()
+    private var command: Command = .flush
+    /// The legality columns the options have filled.
+    private var given = OptionColumns()
     private var format: ListOptions = []
 
     // The virtual service, as far as the options have described it.
@@ -54,35 +55,20 @@ public struct CommandLineParser {
     private mutating func run() throws(CommandLineError) -> AdminCommand {
         // The first option must name the command.
         guard case .option(let first, let firstArgument) = scanner.nextEvent() else { throw .tryHelp }
-        switch first {
-        case .addService: command = .add
-        case .editService: command = .edit
-        case .deleteService: command = .delete
-        case .addServer: command = .addServer
-        case .editServer: command = .editServer
-        case .deleteServer: command = .deleteServer
-        case .clear: command = .flush
-        case .list: command = .list
-        case .zero: command = .zero
-        case .set: command = .timeout
-        case .restore: command = .restore
-        case .save: command = .save
-        case .startDaemon:
-            command = .startDaemon
-            daemon.role = try daemonRole(firstArgument, failure: "illegal start-daemon parameter specified")
-        case .stopDaemon:
-            command = .stopDaemon
-            daemon.role = try daemonRole(firstArgument, failure: "illegal start_daemon specified")
+        switch first.meaning {
+        case .command(let named, _):
+            command = named
+            try apply(first.effect, firstArgument)
         case .help: return .help
         case .version: return .version
-        default: throw .tryHelp
+        case .setting: throw .tryHelp
         }
 
         scanning: while true {
             switch scanner.nextEvent() {
             case .end: break scanning
             case .failure(let failure): throw .optionSyntax(word: scanner.lastWord, reason: failure.message)
-            case .option(let tag, let argument): try apply(tag, argument)
+            case .option(let option, let argument): try apply(option, argument)
             }
         }
 
@@ -93,7 +79,7 @@ public struct CommandLineParser {
 
         var operands = scanner.operands[...]
         var timeouts = Timeouts(tcp: 0, tcpFin: 0, udp: 0)
-        if command == .timeout {
+        if command == .setTimeouts {
             guard operands.count >= 3 else { throw fatal("--set option requires 3 timeout values") }
             timeouts.tcp = try timeout(operands.removeFirst(), minimum: 0)
             timeouts.tcpFin = try timeout(operands.removeFirst(), minimum: 0)
@@ -105,150 +91,33 @@ public struct CommandLineParser {
             serviceFlags.formUnion(try parseSchedulerFlags(flags))
         }
 
-        try checkOptionsAgainstCommand()
+        let rule = command.rule
+        try checkLegality(of: given, columns: legalityColumns, marks: rule.marks, subject: rule.name, kind: "command")
         return try buildCommand(timeouts: timeouts)
     }
 
     // MARK: Options
 
-    private mutating func apply(_ tag: OptionTag, _ argument: String?) throws(CommandLineError) {
-        let value = argument ?? ""
-        switch tag {
-        case .tcpService, .udpService, .sctpService:
-            try track(.service)
-            serviceProtocol = tag == .tcpService ? .tcp : tag == .udpService ? .udp : .sctp
-            guard let (address, port) = Self.parseHostPort(value, protocol: serviceProtocol) else {
-                throw fatal("illegal virtual server address[:port] specified")
-            }
-            serviceAddress = address
-            serviceFamily = address.family
-            servicePort = port ?? 0
-            if address.family == .inet6 { netmask = .exactV6 }
-        case .fwmarkService:
-            try track(.service)
-            serviceFamily = .inet
-            serviceProtocol = .tcp
-            firewallMark = try Self.parseFirewallMark(value)
-        case .scheduler:
-            try track(.scheduler)
-            scheduler = String(decoding: value.utf8.prefix(15), as: UTF8.self)
-        case .persistent:
-            try track(.persistent)
-            serviceFlags.insert(.persistent)
-            persistenceTimeout = argument == nil ? 360 : try timeout(value, minimum: 1)
-        case .netmask:
-            try track(.netmask)
-            try readNetmask(value, as: serviceFamily ?? .inet)
-        case .realServer:
-            try track(.server)
-            serverArgument = value
-            // Read now, as ipvsadm does, once the service is known; else once it is.
-            if options.contains(.service) { try readServer(value) }
-        case .ipip:
-            try track(.forward)
-            destination.forwarding = .tunneling
-        case .gatewaying:
-            try track(.forward)
-            destination.forwarding = .directRouting
-        case .masquerading:
-            try track(.forward)
-            destination.forwarding = .masquerading
-        case .weight:
-            try track(.weight)
-            // Debian's ipvsadm 1.31 takes any non-negative int (upstream's limit was 65535).
-            guard let weight = NameService.integer(value, in: 0...Int(Int32.max)) else {
-                throw fatal("illegal weight specified")
-            }
-            destination.weight = Int32(weight)
-        case .upperThreshold:
-            try track(.upperThreshold)
-            guard let threshold = NameService.integer(value, in: 0...Int(Int32.max)) else {
-                throw fatal("illegal u_threshold specified")
-            }
-            destination.upperThreshold = UInt32(threshold)
-        case .lowerThreshold:
-            try track(.lowerThreshold)
-            guard let threshold = NameService.integer(value, in: 0...Int(Int32.max)) else {
-                throw fatal("illegal l_threshold specified")
-            }
-            destination.lowerThreshold = UInt32(threshold)
-        case .connection: try track(.connection)
-        case .numeric: try track(.numeric, format: .numeric)
-        case .mcastInterface:
-            try track(.mcastInterface)
-            daemon.interface = String(decoding: value.utf8.prefix(15), as: UTF8.self)
-        case .syncID:
-            try track(.syncID)
-            guard let id = NameService.integer(value, in: 0...255) else { throw fatal("illegal syncid specified") }
-            daemon.syncID = UInt32(id)
-        case .timeout: try track(.timeout)
-        case .daemon: try track(.daemon)
-        case .stats: try track(.stats, format: .stats)
-        case .rate: try track(.rate, format: .rate)
-        case .thresholds: try track(.thresholds, format: .thresholds)
-        case .persistentConnections: try track(.persistentConnections, format: .persistentConnections)
-        case .noSort: try track(.noSort, format: .noSort)
-        case .sort: break  // the default order; accepted for compatibility
-        case .exact: try track(.exact, format: .exact)
-        case .ipv6:
-            guard firewallMark != 0 else { throw fatal("-6 used before -f\n") }
-            serviceFamily = .inet6
-            netmask = .exactV6
-        case .onePacket:
-            try track(.onePacket)
-            serviceFlags.insert(.onePacket)
-        case .persistenceEngine:
-            try track(.persistenceEngine)
-            persistenceEngine = String(decoding: value.utf8.prefix(16), as: UTF8.self)
-        case .schedulerFlags:
-            try track(.schedulerFlags)
-            schedulerFlagsArgument = value
-        case .mcastGroup:
-            try track(.mcastGroup)
-            daemon.group = try Self.parseMulticastGroup(value)
-        case .mcastPort:
-            try track(.mcastPort)
-            guard let port = NameService.integer(value, in: 1...65535) else { throw fatal("illegal mcast-port specified") }
-            daemon.port = UInt16(port)
-        case .mcastTTL:
-            try track(.mcastTTL)
-            guard let ttl = NameService.integer(value, in: 1...255) else { throw fatal("illegal mcast-ttl specified") }
-            daemon.ttl = UInt8(ttl)
-        case .syncMaxLength:
-            try track(.syncMaxLength)
-            guard let length = NameService.integer(value, in: 1...(65535 - 20 - 8)) else {
-                throw fatal("illegal sync-maxlen specified")
-            }
-            daemon.maximumLength = UInt16(length)
-        case .tunnelInfo: try track(.tunnelInfo, format: .tunnelInfo)
-        case .tunnelType:
-            try track(.tunnelType)
-            guard let index = tunnelOptionRules.firstIndex(where: { $0.name == value }) else {
-                throw fatal("illegal tunnel type specified")
-            }
-            destination.tunnel.type = TunnelType(rawValue: UInt8(index))
-        case .tunnelPort:
-            try track(.tunnelPort)
-            guard let port = NameService.integer(value, in: 1...65535) else { throw fatal("illegal tunnel port specified") }
-            destination.tunnel.port = UInt16(port)
-        case .tunnelNoChecksum:
-            try track(.tunnelNoChecksum)
-        case .tunnelChecksum:
-            try track(.tunnelChecksum)
-            destination.tunnel.checksum.rawValue |= TunnelChecksum.checksum.rawValue
-        case .tunnelRemoteChecksum:
-            try track(.tunnelRemoteChecksum)
-            destination.tunnel.checksum.rawValue |= TunnelChecksum.remoteChecksum.rawValue
-        case .addService, .editService, .deleteService, .clear, .list, .zero, .addServer, .editServer,
-            .deleteServer, .set, .help, .version, .restore, .save, .startDaemon, .stopDaemon:
+    /// An option after the command: counted in its legality column, then read.
+    private mutating func apply(_ option: Option, _ argument: String?) throws(CommandLineError) {
+        guard case .setting(let column, _) = option.meaning else {
             // A second command (or -h/-v after one) is just an option ipvsadm doesn't take here.
             throw fatal("invalid option `\(scanner.lastWord)'")
         }
+        if let column {
+            guard given.insert(column) else { throw fatal("multiple '\(column.name)' options specified") }
+        }
+        format.formUnion(option.listing)
+        try apply(option.effect, argument)
     }
 
-    private mutating func track(_ option: TrackedOption, format flag: ListOptions = []) throws(CommandLineError) {
-        guard options.insert(option) else { throw fatal("multiple '\(option.name)' options specified") }
-        format.formUnion(flag)
+    private mutating func apply(_ effect: OptionEffect, _ argument: String?) throws(CommandLineError) {
+        switch effect {
+        case .nothing: break
+        case .flag(let change): try change(&self)
+        case .value(let read): try read(&self, argument ?? "")  // the scanner always supplies one
+        case .optionalValue(let read): try read(&self, argument)
+        }
     }
 
     private mutating func readServer(_ text: String) throws(CommandLineError) {
@@ -371,62 +240,22 @@ public struct CommandLineParser {
         return flags
     }
 
-    // MARK: Checks
-
-    /// ipvsadm's table check: required, illegal and mutually exclusive options, in column order.
-    private func checkOptionsAgainstCommand() throws(CommandLineError) {
-        let rule = commandOptionRules[command.rawValue]
-        var firstExclusive: TrackedOption?
-        for option in TrackedOption.allCases {
-            let mark = rule[option.rawValue]
-            if !options.contains(option) {
-                if mark == UInt8(ascii: "+") {
-                    throw fatal("You need to supply the '\(option.name)' option for the '\(command.name)' command")
-                }
-                continue
-            }
-            if mark == UInt8(ascii: "x") { throw fatal("Illegal '\(option.name)' option with the '\(command.name)' command") }
-            if mark == UInt8(ascii: "1") {
-                if let first = firstExclusive {
-                    throw fatal(
-                        "The option '\(option.name)' conflicts with the '\(first.name)' option in the '\(command.name)' command")
-                }
-                firstExclusive = option
-            }
-        }
-    }
-
-    private func checkTunnelOptions() throws(CommandLineError) {
-        let index = Int(destination.tunnel.type.rawValue)
-        let (typeName, rule) = tunnelOptionRules[index]
-        var firstExclusive: TrackedOption?
-        for (column, option) in tunnelOptionColumns.enumerated() {
-            let mark = rule[column]
-            if !options.contains(option) {
-                if mark == "+" {
-                    throw fatal("You need to supply the '\(option.name)' option for the '\(typeName)' tunnel type")
-                }
-                continue
-            }
-            if mark == "x" { throw fatal("Illegal '\(option.name)' option with the '\(typeName)' tunnel type") }
-            if mark == "1" {
-                if let first = firstExclusive {
-                    throw fatal(
-                        "The option '\(option.name)' conflicts with the '\(first.name)' option in the '\(typeName)' tunnel type")
-                }
-                firstExclusive = option
-            }
-        }
-    }
+    // MARK: The command
 
     private var serviceKey: ServiceKey {
         if firewallMark != 0 { return .firewallMark(firewallMark, family: serviceFamily ?? .inet) }
         return .address(serviceProtocol, serviceAddress ?? .v4(0), port: servicePort)
     }
 
+    private static let tunnelOptions = OptionColumns(
+        [.tunnelType, .tunnelPort, .tunnelNoChecksum, .tunnelChecksum, .tunnelRemoteChecksum])
+    private static let listDetails = OptionColumns([.stats, .rate, .thresholds])
+    private static let listViews = OptionColumns([.connection, .timeout, .daemon])
+    private static let tableStateViews = OptionColumns([.timeout, .daemon])
+
     private mutating func buildCommand(timeouts: Timeouts) throws(CommandLineError) -> AdminCommand {
         switch command {
-        case .add, .edit:
+        case .addService, .editService:
             if firewallMark == 0 && servicePort == 0 && !serviceFlags.contains(.persistent) {
                 throw fatal("Zero port specified for non-persistent service")
             }
@@ -438,15 +267,18 @@ public struct CommandLineParser {
                 flags: serviceFlags, timeout: persistenceTimeout,
                 netmask: netmask ?? .exact(for: serviceKey.family),
                 persistenceEngine: persistenceEngine)
-            return command == .add ? .addService(serviceKey, configuration) : .editService(serviceKey, configuration)
-        case .delete:
-            return .deleteService(serviceKey)
+            return .request(
+                command == .addService
+                    ? .addService(serviceKey, configuration) : .editService(serviceKey, configuration))
+        case .deleteService:
+            return .request(.deleteService(serviceKey))
         case .flush:
-            return .flush
-        case .addServer, .editServer, .deleteServer:
+            return .request(.flush)
+        case .addDestination, .editDestination, .deleteDestination:
             guard let serverAddress else { throw fatal("illegal real server address[:port] specified") }
-            if command == .deleteServer {
-                return .deleteServer(DestinationKey(address: serverAddress, port: serverPort), service: serviceKey)
+            if command == .deleteDestination {
+                return .request(
+                    .deleteDestination(DestinationKey(address: serverAddress, port: serverPort), service: serviceKey))
             }
             // Direct routing and tunneling cannot change the port: the real server's is the service's.
             var port = serverPort
@@ -456,46 +288,213 @@ public struct CommandLineParser {
             if serverAddress.family != serviceKey.family && !tunnels {
                 throw fatal("Different address family is allowed only for tunneling servers")
             }
-            let tunnelOptions: [TrackedOption] = [
-                .tunnelType, .tunnelPort, .tunnelNoChecksum, .tunnelChecksum, .tunnelRemoteChecksum,
-            ]
-            if !tunnels && options.containsAny(tunnelOptions) {
+            if !tunnels && given.containsAny(Self.tunnelOptions) {
                 throw fatal("Tunnel options conflict with forward method")
             }
-            try checkTunnelOptions()
-            return command == .addServer
-                ? .addServer(key, destination, service: serviceKey)
-                : .editServer(key, destination, service: serviceKey)
+            let tunnelType = tunnelTypeRules[Int(destination.tunnel.type.rawValue)]
+            try checkLegality(
+                of: given, columns: tunnelTypeColumns, marks: tunnelType.marks, subject: tunnelType.name,
+                kind: "tunnel type")
+            return .request(
+                command == .addDestination
+                    ? .addDestination(key, destination, service: serviceKey)
+                    : .editDestination(key, destination, service: serviceKey))
         case .list:
-            let detail: [TrackedOption] = [.stats, .rate, .thresholds]
-            if (options.containsAny([.connection, .timeout, .daemon]) && options.containsAny(detail))
-                || (options.containsAny([.timeout, .daemon]) && options.contains(.persistentConnections))
+            if (given.containsAny(Self.listViews) && given.containsAny(Self.listDetails))
+                || (given.containsAny(Self.tableStateViews) && given.contains(.persistentConnections))
             {
                 throw fatal("options conflicts in the list command")
             }
-            if options.contains(.connection) { return .list(.connections, format) }
-            if options.contains(.service) { return .list(.service(serviceKey), format) }
-            if options.contains(.timeout) { return .list(.timeouts, format) }
-            if options.contains(.daemon) { return .list(.daemons, format) }
+            if given.contains(.connection) { return .list(.connections, format) }
+            if given.contains(.serviceAddress) { return .list(.service(serviceKey), format) }
+            if given.contains(.timeout) { return .list(.timeouts, format) }
+            if given.contains(.daemon) { return .list(.daemons, format) }
             return .list(.table, format)
-        case .timeout:
-            return .setTimeouts(timeouts)
+        case .setTimeouts:
+            return .request(.setTimeouts(timeouts))
         case .startDaemon:
             if daemon.interface.isEmpty { daemon.interface = "eth0" }
-            return .startDaemon(daemon)
+            return .request(.startDaemon(daemon))
         case .stopDaemon:
-            return .stopDaemon(daemon)
+            return .request(.stopDaemon(daemon))
         case .restore:
             return .restore
         case .save:
             return .save(format)
         case .zero:
-            guard options.contains(.service) else { return .zero(nil) }
+            guard given.contains(.serviceAddress) else { return .request(.zero(nil)) }
             // ipvsadm zeroes everything when the service given is all zeros.
-            if firewallMark == 0 && servicePort == 0 && (serviceAddress == nil || serviceAddress == .v4(0) || serviceAddress == .v6(high: 0, low: 0)) {
-                return .zero(nil)
+            if firewallMark == 0 && servicePort == 0
+                && (serviceAddress == nil || serviceAddress == .v4(0) || serviceAddress == .v6(high: 0, low: 0))
+            {
+                return .request(.zero(nil))
             }
-            return .zero(serviceKey)
+            return .request(.zero(serviceKey))
         }
+    }
+}
+
+// MARK: What each option reads
+
+/// The `effect`s of `CommandLineParser.options`' rows, by concern. The legality column is
+/// counted before these run, so "multiple" comes before a value's error, as in ipvsadm.
+extension CommandLineParser {
+    /// An int option's value through strtol, with the option's message for anything else.
+    private func integer(_ text: String, in range: ClosedRange<Int>, else message: String) throws(CommandLineError)
+        -> Int
+    {
+        guard let value = NameService.integer(text, in: range) else { throw fatal(message) }
+        return value
+    }
+
+    // The commands' own values.
+
+    static func readStartDaemon(_ parser: inout Self, _ role: String) throws(CommandLineError) {
+        parser.daemon.role = try parser.daemonRole(role, failure: "illegal start-daemon parameter specified")
+    }
+
+    static func readStopDaemon(_ parser: inout Self, _ role: String) throws(CommandLineError) {
+        parser.daemon.role = try parser.daemonRole(role, failure: "illegal start_daemon specified")
+    }
+
+    // The virtual service.
+
+    static func readTCPService(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        try parser.readService(text, protocol: .tcp)
+    }
+
+    static func readUDPService(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        try parser.readService(text, protocol: .udp)
+    }
+
+    static func readSCTPService(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        try parser.readService(text, protocol: .sctp)
+    }
+
+    private mutating func readService(_ text: String, protocol proto: IPProtocol) throws(CommandLineError) {
+        serviceProtocol = proto
+        guard let (address, port) = Self.parseHostPort(text, protocol: proto) else {
+            throw fatal("illegal virtual server address[:port] specified")
+        }
+        serviceAddress = address
+        serviceFamily = address.family
+        servicePort = port ?? 0
+        if address.family == .inet6 { netmask = .exactV6 }
+    }
+
+    static func readFirewallMark(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.serviceFamily = .inet
+        parser.serviceProtocol = .tcp
+        parser.firewallMark = try parseFirewallMark(text)
+    }
+
+    static func useIPv6(_ parser: inout Self) throws(CommandLineError) {
+        guard parser.firewallMark != 0 else { throw parser.fatal("-6 used before -f\n") }
+        parser.serviceFamily = .inet6
+        parser.netmask = .exactV6
+    }
+
+    static func readScheduler(_ parser: inout Self, _ name: String) {
+        parser.scheduler = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+    }
+
+    static func readSchedulerFlags(_ parser: inout Self, _ text: String) {
+        parser.schedulerFlagsArgument = text  // read once the scheduler is known
+    }
+
+    static func readPersistence(_ parser: inout Self, _ text: String?) throws(CommandLineError) {
+        parser.serviceFlags.insert(.persistent)
+        if let text {
+            parser.persistenceTimeout = try parser.timeout(text, minimum: 1)
+        } else {
+            parser.persistenceTimeout = 360
+        }
+    }
+
+    static func readNetmask(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        try parser.readNetmask(text, as: parser.serviceFamily ?? .inet)
+    }
+
+    static func readPersistenceEngine(_ parser: inout Self, _ name: String) {
+        parser.persistenceEngine = String(decoding: name.utf8.prefix(16), as: UTF8.self)
+    }
+
+    static func useOnePacketScheduling(_ parser: inout Self) {
+        parser.serviceFlags.insert(.onePacket)
+    }
+
+    // The real server.
+
+    static func readRealServer(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.serverArgument = text
+        // Read now, as ipvsadm does, once the service is known; else once it is.
+        if parser.given.contains(.serviceAddress) { try parser.readServer(text) }
+    }
+
+    static func useDirectRouting(_ parser: inout Self) { parser.destination.forwarding = .directRouting }
+    static func useTunneling(_ parser: inout Self) { parser.destination.forwarding = .tunneling }
+    static func useMasquerading(_ parser: inout Self) { parser.destination.forwarding = .masquerading }
+
+    static func readWeight(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        // Debian's ipvsadm 1.31 takes any non-negative int (upstream's limit was 65535).
+        parser.destination.weight = Int32(
+            try parser.integer(text, in: 0...Int(Int32.max), else: "illegal weight specified"))
+    }
+
+    static func readUpperThreshold(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.destination.upperThreshold = UInt32(
+            try parser.integer(text, in: 0...Int(Int32.max), else: "illegal u_threshold specified"))
+    }
+
+    static func readLowerThreshold(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.destination.lowerThreshold = UInt32(
+            try parser.integer(text, in: 0...Int(Int32.max), else: "illegal l_threshold specified"))
+    }
+
+    static func readTunnelType(_ parser: inout Self, _ name: String) throws(CommandLineError) {
+        guard let index = tunnelTypeRules.firstIndex(where: { $0.name == name }) else {
+            throw parser.fatal("illegal tunnel type specified")
+        }
+        parser.destination.tunnel.type = TunnelType(rawValue: UInt8(index))
+    }
+
+    static func readTunnelPort(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.destination.tunnel.port = UInt16(
+            try parser.integer(text, in: 1...65535, else: "illegal tunnel port specified"))
+    }
+
+    static func useTunnelChecksum(_ parser: inout Self) {
+        parser.destination.tunnel.checksum.rawValue |= TunnelChecksum.checksum.rawValue
+    }
+
+    static func useTunnelRemoteChecksum(_ parser: inout Self) {
+        parser.destination.tunnel.checksum.rawValue |= TunnelChecksum.remoteChecksum.rawValue
+    }
+
+    // The sync daemon.
+
+    static func readMulticastInterface(_ parser: inout Self, _ name: String) {
+        parser.daemon.interface = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+    }
+
+    static func readSyncID(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.daemon.syncID = UInt32(try parser.integer(text, in: 0...255, else: "illegal syncid specified"))
+    }
+
+    static func readMulticastGroup(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.daemon.group = try parseMulticastGroup(text)
+    }
+
+    static func readMulticastPort(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.daemon.port = UInt16(try parser.integer(text, in: 1...65535, else: "illegal mcast-port specified"))
+    }
+
+    static func readMulticastTTL(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.daemon.ttl = UInt8(try parser.integer(text, in: 1...255, else: "illegal mcast-ttl specified"))
+    }
+
+    static func readSyncMaxLength(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.daemon.maximumLength = UInt16(
+            try parser.integer(text, in: 1...(65535 - 20 - 8), else: "illegal sync-maxlen specified"))
     }
 }

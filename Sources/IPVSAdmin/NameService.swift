@@ -66,29 +66,37 @@ enum NameService {
     /// Four decimal parts of 0...255 without leading zeros: the form that means the same to
     /// inet_aton and to anyone reading it (a leading zero would make a part octal).
     private static func dottedQuad(_ bytes: String.UTF8View) -> UInt32? {
+        guard let (address, end) = dottedQuadPrefix(of: bytes), end == bytes.endIndex else { return nil }
+        return address
+    }
+
+    /// The `A.B.C.D` that `bytes` starts with, in the plainest spelling only: four parts of
+    /// 0...255 in decimal without leading zeros. Returns the address and where it ends (the
+    /// first byte after the fourth part's digits); nil if `bytes` does not start so.
+    /// Restore's shortcut (`RestoreInput`) reads its addresses with it too.
+    static func dottedQuadPrefix<Bytes: Collection<UInt8>>(of bytes: Bytes) -> (UInt32, Bytes.Index)? {
         var address: UInt32 = 0
-        var part: UInt32 = 0
-        var digits = 0
-        var parts = 0
-        var leadingZero = false
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                guard digits > 0, parts < 3 else { return nil }
-                address = address << 8 | part
-                parts += 1
-                part = 0
-                digits = 0
-                continue
+        var index = bytes.startIndex
+        for part in 0..<4 {
+            if part > 0 {
+                guard index < bytes.endIndex, bytes[index] == UInt8(ascii: ".") else { return nil }
+                bytes.formIndex(after: &index)
             }
-            let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            if digits == 0 { leadingZero = digit == 0 } else if leadingZero { return nil }
-            part = part * 10 + UInt32(digit)
-            digits += 1
-            guard part <= 255 else { return nil }
+            let partStart = index
+            var value: UInt32 = 0
+            while index < bytes.endIndex {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                // A second digit after a leading zero: octal to inet_aton.
+                if value == 0 && index != partStart { return nil }
+                value = value * 10 + UInt32(digit)
+                guard value <= 255 else { return nil }
+                bytes.formIndex(after: &index)
+            }
+            guard index != partStart else { return nil }
+            address = address << 8 | value
         }
-        guard digits > 0, parts == 3 else { return nil }
-        return address << 8 | part
+        return (address, index)
     }
 
     /// IPv4 address of a host name (gethostbyname: hosts file, then DNS), first address only.

@@ -1,185 +1,434 @@
-/// What an option spelled on the command line means to the scanner.
-enum OptionTag: Hashable, Sendable {
-    // Commands.
-    case addService, editService, deleteService, clear, list, zero
-    case addServer, editServer, deleteServer, set, help, version, restore, save
-    case startDaemon, stopDaemon
-    // Options.
-    case tcpService, udpService, sctpService, fwmarkService
-    case scheduler, persistent, netmask, realServer
-    case masquerading, ipip, gatewaying, weight, upperThreshold, lowerThreshold
-    case numeric, connection, mcastInterface, syncID, timeout, daemon
-    case stats, rate, thresholds, persistentConnections, noSort, sort, exact, ipv6, onePacket
-    case persistenceEngine, schedulerFlags, mcastGroup, mcastPort, mcastTTL, syncMaxLength
-    case tunnelInfo, tunnelType, tunnelPort, tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum
+/// The command an invocation names with its first option. Declared in the order of
+/// ipvsadm's legality table, which each option's `accepts` marks follow.
+enum Command: Int, CaseIterable, Sendable {
+    case addService, editService, deleteService, flush, list
+    case addDestination, deleteDestination, editDestination
+    case setTimeouts, startDaemon, stopDaemon, restore, save, zero
+}
+
+/// A column of ipvsadm's legality table: one option, or several that are one choice
+/// (`-t/-u/--sctp-service/-f`, `-m/-i/-g`). Both fields are ipvsadm's: `position` is the
+/// column's place, which decides which of several messages comes first, and `name` is
+/// what its messages call the option.
+struct OptionColumn: Hashable, Sendable {
+    let position: Int
+    let name: String
+
+    private init(_ position: Int, _ name: String) {
+        self.position = position
+        self.name = name
+    }
+
+    static let numeric = Self(0, "numeric")
+    static let connection = Self(1, "connection")
+    static let serviceAddress = Self(2, "service-address")
+    static let scheduler = Self(3, "scheduler")
+    static let persistent = Self(4, "persistent")
+    static let netmask = Self(5, "netmask")
+    static let realServer = Self(6, "real-server")
+    static let forwardingMethod = Self(7, "forwarding-method")
+    static let weight = Self(8, "weight")
+    static let upperThreshold = Self(9, "u-threshold")
+    static let lowerThreshold = Self(10, "l-threshold")
+    static let mcastInterface = Self(11, "mcast-interface")
+    static let timeout = Self(12, "timeout")
+    static let daemon = Self(13, "daemon")
+    static let stats = Self(14, "stats")
+    static let rate = Self(15, "rate")
+    static let thresholds = Self(16, "thresholds")
+    static let persistentConnections = Self(17, "persistent-conn")
+    static let noSort = Self(18, "nosort")
+    static let syncID = Self(19, "syncid")
+    static let exact = Self(20, "exact")
+    static let onePacket = Self(21, "ops")
+    static let persistenceEngine = Self(22, "pe")
+    static let schedulerFlags = Self(23, "sched-flags")
+    static let mcastGroup = Self(24, "mcast-group")
+    static let mcastPort = Self(25, "mcast-port")
+    static let mcastTTL = Self(26, "mcast-ttl")
+    static let syncMaxLength = Self(27, "sync-maxlen")
+    static let tunnelInfo = Self(28, "tun-info")
+    static let tunnelType = Self(29, "tun-type")
+    static let tunnelPort = Self(30, "tun-port")
+    static let tunnelNoChecksum = Self(31, "tun-nocsum")
+    static let tunnelChecksum = Self(32, "tun-csum")
+    static let tunnelRemoteChecksum = Self(33, "tun-remcsum")
+}
+
+/// A set of `OptionColumn`s as one word: the legality check runs once per parsed line.
+struct OptionColumns: Equatable {
+    private(set) var bits: UInt64 = 0
+
+    init() {}
+
+    init(_ columns: [OptionColumn]) {
+        for column in columns { _ = insert(column) }
+    }
+
+    func contains(_ column: OptionColumn) -> Bool { bits & (1 << UInt64(column.position)) != 0 }
+
+    /// Inserts `column`; false if it was already there.
+    mutating func insert(_ column: OptionColumn) -> Bool {
+        let bit: UInt64 = 1 << UInt64(column.position)
+        defer { bits |= bit }
+        return bits & bit == 0
+    }
+
+    func containsAny(_ columns: OptionColumns) -> Bool { bits & columns.bits != 0 }
 }
 
 enum ArgumentKind: Sendable {
     case none, required, optional
 }
 
-/// One row of the option table: how ipvsadm 1.31 spells an option and whether it takes a value.
-struct OptionSpec: Sendable {
+/// What an option does to the parser, and so whether it takes a value.
+enum OptionEffect: Sendable {
+    /// Nothing beyond its legality column and list flags.
+    case nothing
+    case flag(@Sendable (inout CommandLineParser) throws(CommandLineError) -> Void)
+    case value(@Sendable (inout CommandLineParser, String) throws(CommandLineError) -> Void)
+    /// A value that may be left out (`-p`): nil then.
+    case optionalValue(@Sendable (inout CommandLineParser, String?) throws(CommandLineError) -> Void)
+
+    var argument: ArgumentKind {
+        switch self {
+        case .nothing, .flag: return .none
+        case .value: return .required
+        case .optionalValue: return .optional
+        }
+    }
+}
+
+/// What an option is to ipvsadm.
+enum OptionMeaning: Sendable {
+    /// Names the command; only the first option may. `messageName` is what messages call it.
+    case command(Command, messageName: String)
+    case help
+    case version
+    /// Describes the command. Counted in `column` of the legality table (none for `-6`
+    /// and `--sort`, which ipvsadm does not check), with one mark per `Command`.
+    case setting(OptionColumn?, accepts: [UInt8])
+}
+
+/// The sections of the `-h` text.
+enum HelpSection: Sendable {
+    case commands, virtualService, options, daemonOptions
+
+    var heading: String {
+        switch self {
+        case .commands: return "\nCommands:\nEither long or short options are allowed.\n"
+        case .virtualService: return "\nvirtual-service:\n"
+        case .options: return "\nOptions:\n"
+        case .daemonOptions: return "Daemon Options:\n"
+        }
+    }
+
+    /// Where descriptions start, after the two-blank indent.
+    var descriptionColumn: Int { self == .commands ? 28 : 36 }
+}
+
+/// An option's lines in the `-h` text: its synopsis and a description, whose further
+/// lines ("\n"-separated) line up under the first.
+struct HelpLine: Sendable {
+    let section: HelpSection
+    let synopsis: String
+    let description: String
+
+    static func command(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .commands, synopsis: synopsis, description: description)
+    }
+
+    static func virtualService(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .virtualService, synopsis: synopsis, description: description)
+    }
+
+    static func option(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .options, synopsis: synopsis, description: description)
+    }
+
+    static func daemon(_ synopsis: String, _ description: String) -> Self {
+        Self(section: .daemonOptions, synopsis: synopsis, description: description)
+    }
+}
+
+/// One option of ipvsadm 1.31: everything the scanner, the parser, the legality check
+/// and `-h` need to know about it. A class: the scanner hands out rows from dictionaries
+/// for every word of every restore line, and a reference is cheaper to copy.
+final class Option: Sendable, Equatable, CustomStringConvertible {
     let long: String
-    let short: Character?
-    let argument: ArgumentKind
-    let tag: OptionTag
-}
+    /// Short spellings, e.g. "Ll" for `-L` and `-l`.
+    let shorts: String
+    let meaning: OptionMeaning
+    /// List flags (`ListOptions`) the option turns on.
+    let listing: ListOptions
+    let effect: OptionEffect
+    /// nil for the one option `-h` does not show (`--version`).
+    let help: HelpLine?
 
-/// ipvsadm 1.31's options, in its order (the order matters only for duplicate long names).
-let optionTable: [OptionSpec] = [
-    OptionSpec(long: "add-service", short: "A", argument: .none, tag: .addService),
-    OptionSpec(long: "edit-service", short: "E", argument: .none, tag: .editService),
-    OptionSpec(long: "delete-service", short: "D", argument: .none, tag: .deleteService),
-    OptionSpec(long: "clear", short: "C", argument: .none, tag: .clear),
-    OptionSpec(long: "list", short: "L", argument: .none, tag: .list),
-    OptionSpec(long: "list", short: "l", argument: .none, tag: .list),
-    OptionSpec(long: "zero", short: "Z", argument: .none, tag: .zero),
-    OptionSpec(long: "add-server", short: "a", argument: .none, tag: .addServer),
-    OptionSpec(long: "edit-server", short: "e", argument: .none, tag: .editServer),
-    OptionSpec(long: "delete-server", short: "d", argument: .none, tag: .deleteServer),
-    OptionSpec(long: "set", short: nil, argument: .none, tag: .set),
-    OptionSpec(long: "help", short: "h", argument: .none, tag: .help),
-    OptionSpec(long: "version", short: "v", argument: .none, tag: .version),
-    OptionSpec(long: "restore", short: "R", argument: .none, tag: .restore),
-    OptionSpec(long: "save", short: "S", argument: .none, tag: .save),
-    OptionSpec(long: "start-daemon", short: nil, argument: .required, tag: .startDaemon),
-    OptionSpec(long: "stop-daemon", short: nil, argument: .required, tag: .stopDaemon),
-    OptionSpec(long: "tcp-service", short: "t", argument: .required, tag: .tcpService),
-    OptionSpec(long: "udp-service", short: "u", argument: .required, tag: .udpService),
-    OptionSpec(long: "sctp-service", short: nil, argument: .required, tag: .sctpService),
-    OptionSpec(long: "fwmark-service", short: "f", argument: .required, tag: .fwmarkService),
-    OptionSpec(long: "scheduler", short: "s", argument: .required, tag: .scheduler),
-    OptionSpec(long: "persistent", short: "p", argument: .optional, tag: .persistent),
-    OptionSpec(long: "netmask", short: "M", argument: .required, tag: .netmask),
-    OptionSpec(long: "real-server", short: "r", argument: .required, tag: .realServer),
-    OptionSpec(long: "masquerading", short: "m", argument: .none, tag: .masquerading),
-    OptionSpec(long: "ipip", short: "i", argument: .none, tag: .ipip),
-    OptionSpec(long: "gatewaying", short: "g", argument: .none, tag: .gatewaying),
-    OptionSpec(long: "weight", short: "w", argument: .required, tag: .weight),
-    OptionSpec(long: "u-threshold", short: "x", argument: .required, tag: .upperThreshold),
-    OptionSpec(long: "l-threshold", short: "y", argument: .required, tag: .lowerThreshold),
-    OptionSpec(long: "numeric", short: "n", argument: .none, tag: .numeric),
-    OptionSpec(long: "connection", short: "c", argument: .none, tag: .connection),
-    OptionSpec(long: "mcast-interface", short: nil, argument: .required, tag: .mcastInterface),
-    OptionSpec(long: "syncid", short: nil, argument: .required, tag: .syncID),
-    OptionSpec(long: "timeout", short: nil, argument: .none, tag: .timeout),
-    OptionSpec(long: "daemon", short: nil, argument: .none, tag: .daemon),
-    OptionSpec(long: "stats", short: nil, argument: .none, tag: .stats),
-    OptionSpec(long: "rate", short: nil, argument: .none, tag: .rate),
-    OptionSpec(long: "thresholds", short: nil, argument: .none, tag: .thresholds),
-    OptionSpec(long: "persistent-conn", short: nil, argument: .none, tag: .persistentConnections),
-    OptionSpec(long: "nosort", short: nil, argument: .none, tag: .noSort),
-    OptionSpec(long: "sort", short: nil, argument: .none, tag: .sort),
-    OptionSpec(long: "exact", short: "X", argument: .none, tag: .exact),
-    OptionSpec(long: "ipv6", short: "6", argument: .none, tag: .ipv6),
-    OptionSpec(long: "ops", short: "o", argument: .none, tag: .onePacket),
-    OptionSpec(long: "pe", short: nil, argument: .required, tag: .persistenceEngine),
-    OptionSpec(long: "sched-flags", short: "b", argument: .required, tag: .schedulerFlags),
-    OptionSpec(long: "mcast-group", short: nil, argument: .required, tag: .mcastGroup),
-    OptionSpec(long: "mcast-port", short: nil, argument: .required, tag: .mcastPort),
-    OptionSpec(long: "mcast-ttl", short: nil, argument: .required, tag: .mcastTTL),
-    OptionSpec(long: "sync-maxlen", short: nil, argument: .required, tag: .syncMaxLength),
-    OptionSpec(long: "tun-info", short: nil, argument: .none, tag: .tunnelInfo),
-    OptionSpec(long: "tun-type", short: nil, argument: .required, tag: .tunnelType),
-    OptionSpec(long: "tun-port", short: nil, argument: .required, tag: .tunnelPort),
-    OptionSpec(long: "tun-nocsum", short: nil, argument: .none, tag: .tunnelNoChecksum),
-    OptionSpec(long: "tun-csum", short: nil, argument: .none, tag: .tunnelChecksum),
-    OptionSpec(long: "tun-remcsum", short: nil, argument: .none, tag: .tunnelRemoteChecksum),
-]
-
-/// Lookups into `optionTable`; a restore parses tens of thousands of lines.
-let optionsByLongName: [Substring: OptionSpec] = {
-    var table: [Substring: OptionSpec] = [:]
-    for spec in optionTable where table[Substring(spec.long)] == nil { table[Substring(spec.long)] = spec }
-    return table
-}()
-
-let optionsByShortName: [UInt8: OptionSpec] = {
-    var table: [UInt8: OptionSpec] = [:]
-    for spec in optionTable {
-        if let short = spec.short?.asciiValue { table[short] = spec }
+    init(
+        long: String, shorts: String, meaning: OptionMeaning, listing: ListOptions, effect: OptionEffect,
+        help: HelpLine?
+    ) {
+        self.long = long
+        self.shorts = shorts
+        self.meaning = meaning
+        self.listing = listing
+        self.effect = effect
+        self.help = help
     }
-    return table
-}()
 
-/// The commands, in the order of ipvsadm's legality table.
-enum CommandKind: Int, CaseIterable, Sendable {
-    case add, edit, delete, flush, list, addServer, deleteServer, editServer
-    case timeout, startDaemon, stopDaemon, restore, save, zero
+    var argument: ArgumentKind { effect.argument }
 
-    /// The name ipvsadm's messages use.
-    var name: String {
-        ["add-service", "edit-service", "delete-service", "flush", "list", "add-server", "delete-server",
-         "edit-server", "set", "start-daemon", "stop-daemon", "restore", "save", "zero"][rawValue]
+    static func == (lhs: Option, rhs: Option) -> Bool { lhs === rhs }
+
+    var description: String { "--" + long }
+
+    static func command(
+        _ command: Command, _ long: String, _ shorts: String = "", messageName: String? = nil,
+        effect: OptionEffect = .nothing, help: HelpLine
+    ) -> Option {
+        Option(long: long, shorts: shorts, meaning: .command(command, messageName: messageName ?? long), listing: [],
+               effect: effect, help: help)
+    }
+
+    /// `accepts`: one mark per `Command`: '+' required, 'x' illegal, '1' at most one of the
+    /// command's '1' options, ' ' optional.
+    static func setting(
+        _ long: String, _ shorts: String = "", column: OptionColumn?, accepts: String = "", listing: ListOptions = [],
+        _ effect: OptionEffect = .nothing, help: HelpLine
+    ) -> Option {
+        precondition(
+            column == nil ? accepts.isEmpty : accepts.utf8.count == Command.allCases.count,
+            "--\(long): one legality mark per command, with a column")
+        return Option(long: long, shorts: shorts, meaning: .setting(column, accepts: Array(accepts.utf8)),
+                      listing: listing, effect: effect, help: help)
     }
 }
 
-/// Options that the legality table tracks, in ipvsadm's order (its message order follows it).
-enum TrackedOption: Int, CaseIterable, Sendable {
-    case numeric, connection, service, scheduler, persistent, netmask, server, forward, weight
-    case upperThreshold, lowerThreshold, mcastInterface, timeout, daemon, stats, rate, thresholds
-    case persistentConnections, noSort, syncID, exact, onePacket, persistenceEngine, schedulerFlags
-    case mcastGroup, mcastPort, mcastTTL, syncMaxLength, tunnelInfo, tunnelType, tunnelPort
-    case tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum
+extension CommandLineParser {
+    /// ipvsadm 1.31's options, in the order of its `-h` text.
+    static let options: [Option] = [
+        .command(.addService, "add-service", "A",
+                 help: .command("--add-service     -A", "add virtual service with options")),
+        .command(.editService, "edit-service", "E",
+                 help: .command("--edit-service    -E", "edit virtual service with options")),
+        .command(.deleteService, "delete-service", "D",
+                 help: .command("--delete-service  -D", "delete virtual service")),
+        .command(.flush, "clear", "C", messageName: "flush",
+                 help: .command("--clear           -C", "clear the whole table")),
+        .command(.restore, "restore", "R", help: .command("--restore         -R", "restore rules from stdin")),
+        .command(.save, "save", "S", help: .command("--save            -S", "save rules to stdout")),
+        .command(.addDestination, "add-server", "a",
+                 help: .command("--add-server      -a", "add real server with options")),
+        .command(.editDestination, "edit-server", "e",
+                 help: .command("--edit-server     -e", "edit real server with options")),
+        .command(.deleteDestination, "delete-server", "d",
+                 help: .command("--delete-server   -d", "delete real server")),
+        .command(.list, "list", "Ll", help: .command("--list            -L|-l", "list the table")),
+        .command(.zero, "zero", "Z",
+                 help: .command("--zero            -Z", "zero counters in a service or all services")),
+        .command(.setTimeouts, "set", help: .command("--set tcp tcpfin udp", "set connection timeout values")),
+        .command(.startDaemon, "start-daemon", effect: .value(readStartDaemon),
+                 help: .command("--start-daemon", "start connection sync daemon")),
+        .command(.stopDaemon, "stop-daemon", effect: .value(readStopDaemon),
+                 help: .command("--stop-daemon", "stop connection sync daemon")),
+        Option(long: "help", shorts: "h", meaning: .help, listing: [], effect: .nothing,
+               help: .command("--help            -h", "display this help message")),
+        Option(long: "version", shorts: "v", meaning: .version, listing: [], effect: .nothing, help: nil),
 
-    var name: String {
-        ["numeric", "connection", "service-address", "scheduler", "persistent", "netmask", "real-server",
-         "forwarding-method", "weight", "u-threshold", "l-threshold", "mcast-interface", "timeout", "daemon",
-         "stats", "rate", "thresholds", "persistent-conn", "nosort", "syncid", "exact", "ops", "pe",
-         "sched-flags", "mcast-group", "mcast-port", "mcast-ttl", "sync-maxlen", "tun-info", "tun-type",
-         "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum"][rawValue]
-    }
-}
+        // accepts: one mark per command, in `Command`'s order: -A -E -D -C -L -a -d -e --set
+        // --start-daemon --stop-daemon -R -S -Z.
+        .setting("tcp-service", "t", column: .serviceAddress, accepts: "+++x1+++xxxxx ", .value(readTCPService),
+                 help: .virtualService("--tcp-service|-t  service-address", "service-address is host[:port]")),
+        .setting("udp-service", "u", column: .serviceAddress, accepts: "+++x1+++xxxxx ", .value(readUDPService),
+                 help: .virtualService("--udp-service|-u  service-address", "service-address is host[:port]")),
+        .setting("sctp-service", column: .serviceAddress, accepts: "+++x1+++xxxxx ", .value(readSCTPService),
+                 help: .virtualService("--sctp-service    service-address", "service-address is host[:port]")),
+        .setting("fwmark-service", "f", column: .serviceAddress, accepts: "+++x1+++xxxxx ", .value(readFirewallMark),
+                 help: .virtualService("--fwmark-service|-f fwmark", "fwmark is an integer greater than zero")),
 
-/// Which options each command takes: '+' required, 'x' illegal, '1' at most one of
-/// the '1's, ' ' optional. One column per `TrackedOption`, one row per `CommandKind`.
-let commandOptionRules: [[UInt8]] = {
-    let rows: [(CommandKind, String)] = [
-        //            n  c  svc s  p  M  r  fwd w  x  y  mc to dm st rt th pc ns si ex op pe b  gp pt tl ml ti tt tp tn tc tr
-        (.add,          "xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx"),
-        (.edit,         "xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx"),
-        (.delete,       "xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
-        (.flush,        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
-        (.list,         " 11xxxxxxxxx11       xxxxxxx xxxxx"),
-        (.addServer,    "xx+xxx+    xxxxxxxxxxxxxxxxxx     "),
-        (.deleteServer, "xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx"),
-        (.editServer,   "xx+xxx+    xxxxxxxxxxxxxxxxxx     "),
-        (.timeout,      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
-        (.startDaemon,  "xxxxxxxxxxx xxxxxxx xxxx    xxxxxx"),
-        (.stopDaemon,   "xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx"),
-        (.restore,      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
-        (.save,         " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
-        (.zero,         "xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        .setting("ipv6", "6", column: nil, .flag(useIPv6),
+                 help: .option("--ipv6         -6", "fwmark entry uses IPv6")),
+        .setting("scheduler", "s", column: .scheduler, accepts: "  xxxxxxxxxxxx", .value(readScheduler),
+                 help: .option("--scheduler    -s scheduler",
+                               "one of \(Usage.schedulers),\nthe default scheduler is wlc.")),
+        .setting("pe", column: .persistenceEngine, accepts: "  xxxxxxxxxxxx", .value(readPersistenceEngine),
+                 help: .option("--pe            engine",
+                               "alternate persistence engine may be \(Usage.persistenceEngines),\n"
+                                   + "not set by default.")),
+        .setting("persistent", "p", column: .persistent, accepts: "  xxxxxxxxxxxx", .optionalValue(readPersistence),
+                 help: .option("--persistent   -p [timeout]", "persistent service")),
+        .setting("netmask", "M", column: .netmask, accepts: "  xxxxxxxxxxxx", .value(readNetmask),
+                 help: .option("--netmask      -M netmask", "persistent granularity mask")),
+        .setting("real-server", "r", column: .realServer, accepts: "xxxxx+++xxxxxx", .value(readRealServer),
+                 help: .option("--real-server  -r server-address", "server-address is host (and port)")),
+        .setting("gatewaying", "g", column: .forwardingMethod, accepts: "xxxxx x xxxxxx", .flag(useDirectRouting),
+                 help: .option("--gatewaying   -g", "gatewaying (direct routing) (default)")),
+        .setting("ipip", "i", column: .forwardingMethod, accepts: "xxxxx x xxxxxx", .flag(useTunneling),
+                 help: .option("--ipip         -i", "ipip encapsulation (tunneling)")),
+        .setting("masquerading", "m", column: .forwardingMethod, accepts: "xxxxx x xxxxxx", .flag(useMasquerading),
+                 help: .option("--masquerading -m", "masquerading (NAT)")),
+        .setting("tun-type", column: .tunnelType, accepts: "xxxxx x xxxxxx", .value(readTunnelType),
+                 help: .option("--tun-type      type", "one of ipip|gue|gre,\nthe default tunnel type is ipip.")),
+        .setting("tun-port", column: .tunnelPort, accepts: "xxxxx x xxxxxx", .value(readTunnelPort),
+                 help: .option("--tun-port      port", "tunnel destination port")),
+        .setting("tun-nocsum", column: .tunnelNoChecksum, accepts: "xxxxx x xxxxxx",
+                 help: .option("--tun-nocsum", "tunnel encapsulation without checksum")),
+        .setting("tun-csum", column: .tunnelChecksum, accepts: "xxxxx x xxxxxx", .flag(useTunnelChecksum),
+                 help: .option("--tun-csum", "tunnel encapsulation with checksum")),
+        .setting("tun-remcsum", column: .tunnelRemoteChecksum, accepts: "xxxxx x xxxxxx",
+                 .flag(useTunnelRemoteChecksum),
+                 help: .option("--tun-remcsum", "tunnel encapsulation with remote checksum")),
+        .setting("weight", "w", column: .weight, accepts: "xxxxx x xxxxxx", .value(readWeight),
+                 help: .option("--weight       -w weight", "capacity of real server")),
+        .setting("u-threshold", "x", column: .upperThreshold, accepts: "xxxxx x xxxxxx", .value(readUpperThreshold),
+                 help: .option("--u-threshold  -x uthreshold", "upper threshold of connections")),
+        .setting("l-threshold", "y", column: .lowerThreshold, accepts: "xxxxx x xxxxxx", .value(readLowerThreshold),
+                 help: .option("--l-threshold  -y lthreshold", "lower threshold of connections")),
+        .setting("connection", "c", column: .connection, accepts: "xxxx1xxxxxxxxx",
+                 help: .option("--connection   -c", "output of current IPVS connections")),
+        .setting("timeout", column: .timeout, accepts: "xxxx1xxxxxxxxx",
+                 help: .option("--timeout", "output of timeout (tcp tcpfin udp)")),
+        .setting("daemon", column: .daemon, accepts: "xxxx1xxxxxxxxx",
+                 help: .option("--daemon", "output of daemon information")),
+        .setting("stats", column: .stats, accepts: "xxxx xxxxxxxxx", listing: .stats,
+                 help: .option("--stats", "output of statistics information")),
+        .setting("rate", column: .rate, accepts: "xxxx xxxxxxxxx", listing: .rate,
+                 help: .option("--rate", "output of rate information")),
+        .setting("exact", "X", column: .exact, accepts: "xxxx xxxxxxxxx", listing: .exact,
+                 help: .option("--exact", "expand numbers (display exact values)")),
+        .setting("thresholds", column: .thresholds, accepts: "xxxx xxxxxxxxx", listing: .thresholds,
+                 help: .option("--thresholds", "output of thresholds information")),
+        .setting("persistent-conn", column: .persistentConnections, accepts: "xxxx xxxxxxxxx",
+                 listing: .persistentConnections,
+                 help: .option("--persistent-conn", "output of persistent connection info")),
+        .setting("tun-info", column: .tunnelInfo, accepts: "xxxx xxxxxxxxx", listing: .tunnelInfo,
+                 help: .option("--tun-info", "output of tunnel information")),
+        .setting("nosort", column: .noSort, accepts: "xxxx xxxxxxxxx", listing: .noSort,
+                 help: .option("--nosort", "disable sorting output of service/server entries")),
+        .setting("sort", column: nil, help: .option("--sort", "does nothing, for backwards compatibility")),
+        .setting("ops", "o", column: .onePacket, accepts: "  xxxxxxxxxxxx", .flag(useOnePacketScheduling),
+                 help: .option("--ops          -o", "one-packet scheduling")),
+        .setting("numeric", "n", column: .numeric, accepts: "xxxx xxxxxxx x", listing: .numeric,
+                 help: .option("--numeric      -n", "numeric output of addresses and ports")),
+        .setting("sched-flags", "b", column: .schedulerFlags, accepts: "  xxxxxxxxxxxx", .value(readSchedulerFlags),
+                 help: .option("--sched-flags  -b flags", "scheduler flags (comma-separated)")),
+
+        .setting("syncid", column: .syncID, accepts: "xxxx xxxx  xxx", .value(readSyncID),
+                 help: .daemon("--syncid sid", "syncid for connection sync (default=255)")),
+        .setting("sync-maxlen", column: .syncMaxLength, accepts: "xxxxxxxxx xxxx", .value(readSyncMaxLength),
+                 help: .daemon("--sync-maxlen length", "Max sync message length (default=1472)")),
+        .setting("mcast-interface", column: .mcastInterface, accepts: "xxxxxxxxx xxxx", .value(readMulticastInterface),
+                 help: .daemon("--mcast-interface interface", "multicast interface for connection sync")),
+        .setting("mcast-group", column: .mcastGroup, accepts: "xxxxxxxxx xxxx", .value(readMulticastGroup),
+                 help: .daemon("--mcast-group address", "IPv4/IPv6 group (default=224.0.0.81)")),
+        .setting("mcast-port", column: .mcastPort, accepts: "xxxxxxxxx xxxx", .value(readMulticastPort),
+                 help: .daemon("--mcast-port port", "UDP port (default=8848)")),
+        .setting("mcast-ttl", column: .mcastTTL, accepts: "xxxxxxxxx xxxx", .value(readMulticastTTL),
+                 help: .daemon("--mcast-ttl ttl", "Multicast TTL (default=1)")),
     ]
-    var table = [[UInt8]](repeating: [], count: CommandKind.allCases.count)
-    for (command, row) in rows {
-        precondition(row.count == TrackedOption.allCases.count, "rule row for \(command) has \(row.count) columns")
-        table[command.rawValue] = Array(row.utf8)
+}
+
+// MARK: Derived from the table
+
+/// The scanner's lookups; a restore parses tens of thousands of lines.
+let optionsByLongName: [Substring: Option] = {
+    var table: [Substring: Option] = [:]
+    for option in CommandLineParser.options {
+        precondition(table.updateValue(option, forKey: Substring(option.long)) == nil, "--\(option.long) twice")
     }
     return table
 }()
 
-/// A set of `TrackedOption`s as one word: the legality check runs once per parsed line.
-struct TrackedOptions: Equatable {
-    private(set) var bits: UInt64 = 0
-
-    func contains(_ option: TrackedOption) -> Bool { bits & (1 << UInt64(option.rawValue)) != 0 }
-
-    /// Inserts `option`; false if it was already there.
-    mutating func insert(_ option: TrackedOption) -> Bool {
-        let bit: UInt64 = 1 << UInt64(option.rawValue)
-        defer { bits |= bit }
-        return bits & bit == 0
+let optionsByShortName: [UInt8: Option] = {
+    var table: [UInt8: Option] = [:]
+    for option in CommandLineParser.options {
+        for short in option.shorts.utf8 {
+            precondition(table.updateValue(option, forKey: short) == nil, "-\(UnicodeScalar(short)) twice")
+        }
     }
+    return table
+}()
 
-    func containsAny(_ options: [TrackedOption]) -> Bool { options.contains(where: contains) }
+/// The legality table's columns, in order: every column some option names.
+let legalityColumns: [OptionColumn] = {
+    var columns: [OptionColumn] = []
+    for option in CommandLineParser.options {
+        if case .setting(let column?, _) = option.meaning, !columns.contains(column) { columns.append(column) }
+    }
+    columns.sort { $0.position < $1.position }
+    precondition(columns.map(\.position) == Array(0..<columns.count), "legality columns must be 0, 1, 2, ...")
+    return columns
+}()
+
+/// A command's name in messages, and its row of the legality table: one mark per column.
+struct CommandRule: Sendable {
+    let name: String
+    let marks: [UInt8]
 }
 
-/// Tunnel options checked per tunnel type, in the same notation.
-let tunnelOptionColumns: [TrackedOption] = [.tunnelPort, .tunnelNoChecksum, .tunnelChecksum, .tunnelRemoteChecksum]
-let tunnelOptionRules: [(name: String, rule: [Character])] = [
-    ("ipip", Array("xxxx")),
-    ("gue", Array("+111")),
-    ("gre", Array("x11x")),
+/// Indexed by `Command.rawValue`.
+let commandRules: [CommandRule] = {
+    var names = [String?](repeating: nil, count: Command.allCases.count)
+    var marks = [[UInt8]](repeating: [UInt8](repeating: 0, count: legalityColumns.count), count: Command.allCases.count)
+    var marksOfColumn: [OptionColumn: [UInt8]] = [:]
+    for option in CommandLineParser.options {
+        switch option.meaning {
+        case .command(let command, let messageName):
+            names[command.rawValue] = messageName
+        case .setting(let column?, let accepts):
+            // Options that share a column are one choice: they must agree on where it is legal.
+            precondition(marksOfColumn.updateValue(accepts, forKey: column) ?? accepts == accepts,
+                         "--\(option.long) disagrees with its column's other options")
+            for command in Command.allCases { marks[command.rawValue][column.position] = accepts[command.rawValue] }
+        case .setting(nil, _), .help, .version:
+            continue
+        }
+    }
+    return Command.allCases.map { CommandRule(name: names[$0.rawValue]!, marks: marks[$0.rawValue]) }
+}()
+
+extension Command {
+    var rule: CommandRule { commandRules[rawValue] }
+}
+
+/// ipvsadm's second legality table, in the same notation: the tunnel options each tunnel
+/// type takes. Indexed by `TunnelType.rawValue`.
+let tunnelTypeRules: [(name: String, marks: [UInt8])] = [
+    ("ipip", Array("xxxx".utf8)),
+    ("gue", Array("+111".utf8)),
+    ("gre", Array("x11x".utf8)),
 ]
+let tunnelTypeColumns: [OptionColumn] = [.tunnelPort, .tunnelNoChecksum, .tunnelChecksum, .tunnelRemoteChecksum]
+
+/// ipvsadm's legality check, for either table: in column order, a required option
+/// missing, an illegal one given, or a second of the exclusive ('1') ones is an error.
+/// `subject` and `kind` name the row in messages ("'list' command", "'gue' tunnel type").
+func checkLegality(
+    of given: OptionColumns, columns: [OptionColumn], marks: [UInt8], subject: String, kind: String
+) throws(CommandLineError) {
+    // By index, touching a column's name only for a message: this runs for every parsed line.
+    var firstExclusive: Int?
+    for index in marks.indices {
+        let mark = marks[index]
+        if mark == UInt8(ascii: " ") { continue }
+        if !given.contains(columns[index]) {
+            if mark == UInt8(ascii: "+") {
+                throw .fatal(
+                    "You need to supply the '\(columns[index].name)' option for the '\(subject)' \(kind)", status: 2)
+            }
+            continue
+        }
+        if mark == UInt8(ascii: "x") {
+            throw .fatal("Illegal '\(columns[index].name)' option with the '\(subject)' \(kind)", status: 2)
+        }
+        if mark == UInt8(ascii: "1") {
+            if let first = firstExclusive {
+                let (option, earlier) = (columns[index].name, columns[first].name)
+                throw .fatal(
+                    "The option '\(option)' conflicts with the '\(earlier)' option in the '\(subject)' \(kind)", status: 2)
+            }
+            firstExclusive = index
+        }
+    }
+}

@@ -108,9 +108,9 @@ struct RestoreInput {
             if !adds {
                 guard words.count == 5, reader.next(is: "-s"), let scheduler = reader.nextName(maximumLength: 15)
                 else { return nil }
-                return .addService(service, ServiceConfiguration(
+                return .request(.addService(service, ServiceConfiguration(
                     scheduler: SchedulerName(rawValue: scheduler), flags: [], timeout: 0,
-                    netmask: .exact(for: .inet), persistenceEngine: nil))
+                    netmask: .exact(for: .inet), persistenceEngine: nil)))
             }
             guard words.count == 8, reader.next(is: "-r"), let (serverAddress, serverPort) = reader.nextEndpoint()
             else { return nil }
@@ -127,9 +127,9 @@ struct RestoreInput {
             guard reader.next(is: "-w"), let weight = reader.nextDecimal(), weight <= Int32.max else { return nil }
             // Direct routing and tunneling keep the service's port, as the general parser does.
             let port = forwarding == .masquerading ? serverPort : servicePort
-            return .addServer(
+            return .request(.addDestination(
                 DestinationKey(address: .v4(serverAddress), port: port),
-                DestinationConfiguration(forwarding: forwarding, weight: Int32(weight)), service: service)
+                DestinationConfiguration(forwarding: forwarding, weight: Int32(weight)), service: service))
         }
     }
 }
@@ -182,17 +182,10 @@ private struct CanonicalWords {
     mutating func nextEndpoint() -> (UInt32, UInt16)? {
         guard index < words.endIndex else { return nil }
         let word = words[index]
-        var address: UInt32 = 0
-        var partStart = word.lowerBound
-        for part in 0..<4 {
-            var end = partStart
-            let separator = part == 3 ? UInt8(ascii: ":") : UInt8(ascii: ".")
-            while end < word.upperBound && bytes[end] != separator { end += 1 }
-            guard end < word.upperBound, let value = decimal(partStart..<end), value <= 255 else { return nil }
-            address = address << 8 | UInt32(value)
-            partStart = end + 1
-        }
-        guard let port = decimal(partStart..<word.upperBound), port <= 65535 else { return nil }
+        guard let (address, end) = NameService.dottedQuadPrefix(of: bytes[word]),
+            end < word.upperBound, bytes[end] == UInt8(ascii: ":"),
+            let port = decimal(end + 1..<word.upperBound), port <= 65535
+        else { return nil }
         index += 1
         return (address, UInt16(port))
     }

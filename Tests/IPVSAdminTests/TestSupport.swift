@@ -63,6 +63,14 @@ struct ParseCase: Sendable, CustomTestStringConvertible {
         expected = .success(command)
     }
 
+    init(_ line: String, _ request: IPVSRequest) {
+        self.init(line, .request(request))
+    }
+
+    init(_ argv: [String], _ request: IPVSRequest) {
+        self.init(argv, .request(request))
+    }
+
     init(_ line: String, error: CommandLineError) {
         argv = words(line)
         expected = .failure(error)
