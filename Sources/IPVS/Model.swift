@@ -238,11 +238,11 @@ public struct TunnelType: RawRepresentable, Sendable, Hashable, Codable {
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// IP in IP.
-    public static let ipip = TunnelType(rawValue: UInt8(IP_VS_CONN_F_TUNNEL_TYPE_IPIP.rawValue))
+    public static let ipip = TunnelType(rawValue: UInt8(IP_VS_CONN_F_TUNNEL_TYPE_IPIP))
     /// Generic UDP encapsulation.
-    public static let gue = TunnelType(rawValue: UInt8(IP_VS_CONN_F_TUNNEL_TYPE_GUE.rawValue))
+    public static let gue = TunnelType(rawValue: UInt8(IP_VS_CONN_F_TUNNEL_TYPE_GUE))
     /// Generic routing encapsulation.
-    public static let gre = TunnelType(rawValue: UInt8(IP_VS_CONN_F_TUNNEL_TYPE_GRE.rawValue))
+    public static let gre = TunnelType(rawValue: UInt8(IP_VS_CONN_F_TUNNEL_TYPE_GRE))
 }
 
 /// Tunnel checksum mode (IP_VS_TUNNEL_ENCAP_FLAG_*): one value, not a set.
