@@ -24,12 +24,14 @@ let package = Package(
         .executableTarget(name: "ipvsadm", dependencies: ["IPVSAdmin"]),
         // The library used on its own: lists the table and adds a service (see Sources/IPVS/IPVS.docc).
         .executableTarget(name: "ipvs-example", dependencies: ["IPVS"], path: "Examples/ipvs-example"),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
+        // What more than one test target needs.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink", "TestSupport"]),
         // Against the real kernel (run inside the test VM; skipped elsewhere) and the built binary.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "IPVSAdmin"]),
         .testTarget(
             name: "IPVSAdminTests",
-            dependencies: ["IPVSAdmin", "IPVS"],
+            dependencies: ["IPVSAdmin", "IPVS", "TestSupport"],
             resources: [.copy("Golden")]
         ),
     ],

@@ -1,6 +1,7 @@
 import Glibc
 import Foundation
 import Testing
+import TestSupport
 
 @testable import IPVSAdmin
 

@@ -95,20 +95,6 @@ func parse(_ argv: [String]) -> Result<AdminCommand, CommandLineError> {
 /// ipvsadm's usage error: the message, exit status 2.
 func usage(_ message: String) -> CommandLineError { .fatal(message, status: 2) }
 
-/// Runs `body` with the path of a new file holding `text`, removed afterwards. Each call
-/// gets a file of its own (mkstemp): test cases run in parallel, and a name shared by
-/// the cases of one parameterised test would let them overwrite each other's input.
-func withTemporaryFile<Result>(holding text: String, _ body: (String) throws -> Result) throws -> Result {
-    var template = Array("/tmp/ipvs-tests-XXXXXX".utf8CString)
-    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    try #require(descriptor >= 0)
-    close(descriptor)
-    let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    defer { unlink(path) }
-    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-    return try body(path)
-}
-
 /// What `ConnectionTable.read` answers for a listing holding `text`, or for none (nil).
 func connectionReader(_ text: [UInt8]?) -> () throws(IPVSError) -> [Connection] {
     { () throws(IPVSError) in
