@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(name: "ipvs-example", dependencies: ["IPVS"], path: "Examples/ipvs-example"),
         // What more than one test target needs.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink", "TestSupport"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink", "CIPVSShim", "TestSupport"]),
         // Against the real kernel (run inside the test VM; skipped elsewhere) and the built binary.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "IPVSAdmin"]),
         .testTarget(
