@@ -53,7 +53,7 @@ public final class AdminSession {
                 try listTable(ListFormatter(options: []))
                 status = 0
             } else {
-                status = try process(arguments, restoring: false)
+                status = try execute(try parse(arguments), restoring: false)
             }
         } catch {
             status = error.status
@@ -61,21 +61,6 @@ public final class AdminSession {
         output.flush()
         errors.flush()
         return status & 0xff
-    }
-
-    /// One command line; returns ipvsadm's result for it (0, or -1 for a failure).
-    private func process(_ arguments: [String], restoring: Bool) throws(Exit) -> Int32 {
-        let command = try parse(arguments)
-        if case .request(let request)? = command {
-            do {
-                try control.perform(request)
-                return 0
-            } catch {
-                report(error)
-                return -1
-            }
-        }
-        return try execute(command, restoring: restoring)
     }
 
     private func parse(_ arguments: [String]) throws(Exit) -> AdminCommand? {
@@ -110,10 +95,19 @@ public final class AdminSession {
         return Exit(status: -1)
     }
 
+    /// One command line; returns ipvsadm's result for it (0, or -1 for a failure).
     private func execute(_ command: AdminCommand?, restoring: Bool) throws(Exit) -> Int32 {
         switch command {
         case nil:
             return -1  // an option-syntax error, already reported
+        case .request(let request)?:
+            do {
+                try control.perform(request)
+                return 0
+            } catch {
+                report(error)
+                return -1
+            }
         case .help?:
             output.write(Usage.help(program: program))
             throw Exit(status: 0)
@@ -129,8 +123,6 @@ public final class AdminSession {
         case .list(let target, let options)?:
             try list(target, options)
             return 0
-        default:
-            preconditionFailure("kernel requests are performed by process()")
         }
     }
 
