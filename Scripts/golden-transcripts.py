@@ -7,6 +7,9 @@ import subprocess
 import sys
 
 UNREPLAYABLE = ("@info", "@svcstats", "@dststats", "@dstconns", "@conn")
+# Scenarios whose reference output depends on the order the kernel lists services in:
+# a hash of each namespace's own address, so it differs from one namespace to the next.
+KERNEL_ORDER = {"sort-order"}
 
 
 def unescape(text):
@@ -56,10 +59,17 @@ def main():
         if any(line.strip().startswith(UNREPLAYABLE) for line in scenario.split("\n")):
             report.append(f"kept:        {name} (sets what no command can)")
             continue
+        if name in KERNEL_ORDER:
+            report.append(f"kept:        {name} (its listing order is the kernel's per-namespace hash order)")
+            continue
         namespace = "golden-" + name
         subprocess.run(["ip", "netns", "add", namespace], check=True)
         try:
-            subprocess.run(["ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up"], check=True)
+            # The interfaces the test double has (FakeIPVS.interfaces): lo, and eth0 and eth1
+            # for the sync daemons (a veth pair: a daemon needs a multicast-capable link).
+            for command in (["link", "set", "lo", "up"], ["link", "add", "eth0", "type", "veth", "peer", "name", "eth1"],
+                            ["link", "set", "eth0", "up"], ["link", "set", "eth1", "up"]):
+                subprocess.run(["ip", "-n", namespace, *command], check=True)
             transcript = run(namespace, scenario)
         finally:
             subprocess.run(["ip", "netns", "exec", namespace, "ipvsadm", "-C"], capture_output=True)

@@ -18,6 +18,9 @@ final class FakeIPVS: IPVSControl, SummarizingControl {
     private(set) var running: [SyncDaemon] = []
     /// Every request performed, in order (failed ones included).
     private(set) var requests: [IPVSRequest] = []
+    /// The network interfaces a sync daemon may use, with their MTUs: those of the
+    /// namespace in which Scripts/regenerate-goldens runs the reference.
+    var interfaces: [String: UInt32] = ["lo": 65536, "eth0": 1500, "eth1": 1500]
     /// When set, every request fails with this errno (e.g. EPERM for a non-root user).
     var failEverythingWith: Int32?
     /// When set, `destinationSummaries()` answers as the kernel's text listing
@@ -149,12 +152,12 @@ final class FakeIPVS: IPVSControl, SummarizingControl {
         case .addDestination(let destination, let configuration, let service):
             guard let index = index(of: service) else { throw fail(ESRCH) }
             guard destinationIndex(destination, in: index) == nil else { throw fail(EEXIST) }
-            try check(configuration, operation)
+            try check(destination, configuration, operation)
             entries[index].destinations.append(Destination(key: destination, configuration: configuration))
         case .editDestination(let destination, let configuration, let service):
             guard let index = index(of: service) else { throw fail(ESRCH) }
             guard let d = destinationIndex(destination, in: index) else { throw fail(ENOENT) }
-            try check(configuration, operation)
+            try check(destination, configuration, operation)
             entries[index].destinations[d].configuration = configuration
         case .deleteDestination(let destination, let service):
             guard let index = index(of: service) else { throw fail(ESRCH) }
@@ -165,9 +168,18 @@ final class FakeIPVS: IPVSControl, SummarizingControl {
             if timeouts.tcpFin != 0 { currentTimeouts.tcpFin = timeouts.tcpFin }
             if timeouts.udp != 0 { currentTimeouts.udp = timeouts.udp }
         case .startDaemon(var daemon):
+            guard let mtu = interfaces[daemon.interface] else { throw fail(ENODEV) }
             guard !running.contains(where: { $0.role == daemon.role }) else { throw fail(EEXIST) }
             // What the kernel reports back for settings left to it.
-            daemon.maximumLength = daemon.maximumLength ?? 1472
+            // The kernel's sync message length: the IP and UDP headers' room taken from the
+            // MTU (a master's counts as 1500; a backup's between 1500 and 65535), and a
+            // length given kept between 1 (a backup's: 1024) and what fits in 64 KiB.
+            let headers: UInt32 = daemon.group?.family == .inet6 ? 48 : 28
+            let backup = daemon.role == .backup
+            let usableMTU = backup ? min(max(mtu, 1500), 65535) : 1500
+            daemon.maximumLength = UInt16(
+                daemon.maximumLength.map { min(max(UInt32($0), backup ? 1024 : 1), 65535 - headers) }
+                    ?? usableMTU - headers)
             daemon.group = daemon.group ?? .v4(0xE000_0051)
             daemon.port = daemon.port ?? 8848
             daemon.ttl = daemon.ttl ?? 1
@@ -207,7 +219,14 @@ final class FakeIPVS: IPVSControl, SummarizingControl {
         }
     }
 
-    private func check(_ configuration: DestinationConfiguration, _ operation: IPVSOperation) throws(IPVSError) {
+    private func check(
+        _ destination: DestinationKey, _ configuration: DestinationConfiguration, _ operation: IPVSOperation
+    ) throws(IPVSError) {
+        // The kernel takes only unicast IPv6 real servers, and no link-local one (it has no
+        // interface to send to); it does not look at IPv4 ones as closely.
+        if case .v6(let high, _) = destination.address, high >> 56 == 0xff || high >> 54 == 0xfe80 >> 6 {
+            throw IPVSError(operation, code: EINVAL)
+        }
         if configuration.weight < 0 || configuration.lowerThreshold > configuration.upperThreshold {
             throw IPVSError(operation, code: ERANGE)
         }
