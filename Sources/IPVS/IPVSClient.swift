@@ -43,8 +43,8 @@ public final class IPVSClient: IPVSControl {
     }
 
     /// `services()`, with the real servers of as many services as the kernel's one-pass
-    /// text listing (/proc/net/ip_vs, of this process's network namespace, the socket's
-    /// own) covers, handed to `each` as they are read, on the calling thread. The listing
+    /// text listing (/proc/thread-self/net/ip_vs: the namespace of the calling thread,
+    /// which must be the one that created the client) covers, handed to `each` as they are read, on the calling thread. The listing
     /// has of each real server only its address, port, forwarding method, weight and
     /// connection counts, and leaves services out (see below); a service `each` never
     /// hears of needs `destinations(of:)`. On a large table this costs one read instead of
@@ -89,11 +89,7 @@ public final class IPVSClient: IPVSControl {
         encode: (inout MessageBuffer) -> Void = { _ in },
         decode: (UnsafeMutablePointer<nlmsghdr>) -> Element?
     ) throws(IPVSError) -> [Element] {
-        var replies = DecodedReplies<Element>()
-        try transport.request(command: command, operation: operation, dump: dump, encode: encode) { header in
-            replies.add(decode(header))
-        }
-        return try replies.all(operation)
+        try replies(command, operation, dump: dump, encode: encode, decode: decode).all(operation)
     }
 
     /// `read` for a request the kernel answers with exactly one message.
@@ -102,11 +98,18 @@ public final class IPVSClient: IPVSControl {
         encode: (inout MessageBuffer) -> Void = { _ in },
         decode: (UnsafeMutablePointer<nlmsghdr>) -> Element?
     ) throws(IPVSError) -> Element {
+        try replies(command, operation, dump: false, encode: encode, decode: decode).single(operation)
+    }
+
+    private func replies<Element>(
+        _ command: Int, _ operation: IPVSOperation, dump: Bool, encode: (inout MessageBuffer) -> Void,
+        decode: (UnsafeMutablePointer<nlmsghdr>) -> Element?
+    ) throws(IPVSError) -> DecodedReplies<Element> {
         var replies = DecodedReplies<Element>()
-        try transport.request(command: command, operation: operation, dump: false, encode: encode) { header in
+        try transport.request(command: command, operation: operation, dump: dump, encode: encode) { header in
             replies.add(decode(header))
         }
-        return try replies.single(operation)
+        return replies
     }
 
     // MARK: Changing
