@@ -43,17 +43,17 @@ enum ErrorMessages {
         EMSGSIZE: "Module is wrong version",
     ]
 
-    /// What ipvsadm says when it cannot reach IPVS at all.
-    static func cannotInitialize(_ error: IPVSError) -> String {
-        "Can't initialize ipvs: \(message(for: IPVSError(.initialize, code: initializationErrno(error))))\n"
+    /// What ipvsadm says when it cannot reach IPVS at all, for errno `code`.
+    static func cannotInitialize(_ code: Int32) -> String {
+        "Can't initialize ipvs: \(message(for: IPVSError(.initialize, code: code)))\n"
             + "Are you sure that IP Virtual Server is built in the kernel or as module?\n"
     }
 
     /// With no IPVS netlink family, ipvsadm falls back to the kernel's old socket-option
     /// interface and reports what that says: EPERM without CAP_NET_RAW, else (with no
-    /// IPVS at all) ENOPROTOOPT. Asked the same way here, so the message is the same.
-    /// (`error` is the library's own reason, which ipvsadm never shows.)
-    private static func initializationErrno(_ error: IPVSError) -> Int32 {
+    /// IPVS at all) ENOPROTOOPT. Asked the same way here, so the message is the same
+    /// (the library's own reason for the failure is not what ipvsadm shows).
+    static func fallbackInterfaceErrno() -> Int32 {
         let raw = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW))
         guard raw >= 0 else { return errno }
         defer { close(raw) }

@@ -17,9 +17,14 @@ public func runIPVSAdmin(_ arguments: [String]) -> Int32 {
     let info: IPVSInfo
     do {
         control = try IPVSClient()
+    } catch {
+        errors.write(ErrorMessages.cannotInitialize(ErrorMessages.fallbackInterfaceErrno()))
+        return 2
+    }
+    do {
         info = try control.info()
     } catch {
-        errors.write(ErrorMessages.cannotInitialize(error))
+        errors.write(ErrorMessages.cannotInitialize(error.code))
         return 2
     }
     let session = AdminSession(
