@@ -1,4 +1,7 @@
+#define _GNU_SOURCE
 #include "CIPVSShim.h"
+
+#include <sched.h>
 
 #include <string.h>
 #include <netlink/genl/genl.h>
@@ -128,4 +131,8 @@ uint64_t cipvs_attribute_unsigned(const struct nlattr *attribute) {
     case 8: return nla_get_u64((struct nlattr *)attribute);
     default: return 0;
     }
+}
+
+int cipvs_enter_network_namespace(int descriptor) {
+    return setns(descriptor, CLONE_NEWNET);
 }

@@ -44,6 +44,10 @@ public enum IPVSOperation: String, Sendable, Hashable, Codable {
     case flush
     /// Reading the connection table, /proc/net/ip_vs_conn.
     case listConnections
+    /// Entering a network namespace.
+    case enterNamespace
+    /// Taking the lock of a namespace's table.
+    case lock
 }
 
 /// A failed IPVS operation: the operation and the raw errno the kernel (or the socket

@@ -13,6 +13,8 @@ public struct ListOptions: OptionSet, Sendable, Hashable {
     public static let noSort = ListOptions(rawValue: 1 << 5)
     public static let exact = ListOptions(rawValue: 1 << 6)
     public static let tunnelInfo = ListOptions(rawValue: 1 << 7)
+    /// `--json` (an extension): one JSON document instead of text.
+    public static let json = ListOptions(rawValue: 1 << 8)
 }
 
 /// What `-L` shows.
@@ -31,6 +33,11 @@ public enum AdminCommand: Sendable, Hashable {
     case list(ListTarget, ListOptions)
     case save(ListOptions)
     case restore
+    /// `--apply FILE` (an extension): make the table equal to the file, draining real
+    /// servers that go away for up to `drainSeconds`.
+    case apply(file: String, drainSeconds: Int?)
+    /// `--diff FILE` (an extension): print the requests `--apply` would send.
+    case diff(file: String)
     case help
     case version
 }

@@ -117,11 +117,30 @@ public final class AdminSession {
         case .restore?:
             if restoring { throw tryHelp() }
             return try restore()
+        case .save(let options)? where options.contains(.json):
+            do {
+                try writeJSONTable(statistics: false)
+            } catch {
+                report(error)
+                throw Exit(status: 1)
+            }
+            return 0
         case .save(let options)?:
             try listTable(RuleFormatter(options: options))
             return 0
+        case .list(let target, let options)? where options.contains(.json):
+            try listJSON(target)
+            return 0
         case .list(let target, let options)?:
             try list(target, options)
+            return 0
+        case .apply(let file, let drainSeconds)?:
+            if restoring { throw tryHelp() }
+            try apply(file, drainSeconds: drainSeconds)
+            return 0
+        case .diff(let file)?:
+            if restoring { throw tryHelp() }
+            try diff(file)
             return 0
         }
     }
@@ -223,6 +242,163 @@ public final class AdminSession {
             throw Exit(status: 1)
         }
         output.write(ConnectionFormatter(options: options).format(connections))
+    }
+
+    // MARK: JSON views
+
+    private func listJSON(_ target: ListTarget) throws(Exit) {
+        if case .connections = target {
+            guard let connections = try? readConnections() else {
+                errors.write("cannot open file /proc/net/ip_vs_conn\n")
+                throw Exit(status: 1)
+            }
+            output.write(bytes: TableDocument.write(connections: connections))
+            return
+        }
+        do throws(IPVSError) {
+            switch target {
+            case .table:
+                try writeJSONTable(statistics: true)
+            case .service(let key):
+                let service = try control.service(key)
+                output.write(bytes: TableDocument.write(
+                    services: [(service, try control.destinations(of: key))], timeouts: nil, daemons: nil,
+                    statistics: true))
+            case .timeouts:
+                output.write(bytes: TableDocument.write(timeouts: try control.timeouts(), daemons: nil))
+            case .daemons:
+                output.write(bytes: TableDocument.write(timeouts: nil, daemons: try control.daemons()))
+            case .connections:
+                break
+            }
+        } catch {
+            report(error)
+            throw Exit(status: 1)
+        }
+    }
+
+    /// `-S --json` (the configuration) and `-L --json` (with counters): the whole table.
+    private func writeJSONTable(statistics: Bool) throws(IPVSError) {
+        let snapshot = try control.snapshot()
+        output.write(bytes: TableDocument.write(
+            services: snapshot.services.map { ($0.service, $0.destinations) }, timeouts: snapshot.timeouts,
+            daemons: snapshot.daemons, statistics: statistics))
+    }
+
+    private func readSnapshot() throws(Exit) -> IPVSSnapshot {
+        do {
+            return try control.snapshot()
+        } catch {
+            report(error)
+            throw Exit(status: 1)
+        }
+    }
+
+    // MARK: Declarative changes (--apply, --diff)
+
+    /// The largest configuration file read: far beyond any table, short of exhausting memory.
+    static let maximumConfigurationSize = 1 << 28
+
+    /// Reads and checks a configuration file ("-": standard input); bad input ends the run with 2.
+    private func readConfiguration(_ file: String) throws(Exit) -> IPVSConfiguration {
+        let name = file == "-" ? "standard input" : file
+        let read: Result<[UInt8], WholeFile.Failure>
+        switch (file, restoreInput) {
+        case ("-", .bytes(let given)): read = .success(given)
+        case ("-", .descriptor(let descriptor)):
+            read = WholeFile.read(descriptor: descriptor, limit: Self.maximumConfigurationSize)
+        default: read = WholeFile.read(path: file, limit: Self.maximumConfigurationSize)
+        }
+        let bytes: [UInt8]
+        switch read {
+        case .success(let contents): bytes = contents
+        case .failure(let failure): throw badInput("\(name): \(failure.message)")
+        }
+        do {
+            return try ConfigurationFile.read(bytes)
+        } catch {
+            throw badInput("\(name): \(error)")
+        }
+    }
+
+    private func badInput(_ message: String) -> Exit {
+        errors.write(message + "\n")
+        return Exit(status: 2)
+    }
+
+    /// `--diff FILE`: the plan as `-R` lines; exits 1 when there is one, 0 when the table matches.
+    private func diff(_ file: String) throws(Exit) {
+        let wanted = try readConfiguration(file)
+        let plan = IPVSPlan(from: try readSnapshot(), to: wanted)
+        output.write(bytes: planLines(plan.steps.map(\.request)))
+        if !plan.isEmpty { throw Exit(status: 1) }
+    }
+
+    private func planLines(_ requests: [IPVSRequest]) -> [UInt8] {
+        let formatter = RuleFormatter(options: .numeric)
+        var text = ByteText()
+        for request in requests { formatter.writeRequest(request, to: &text) }
+        return text.bytes
+    }
+
+    /// `--apply FILE`: under the namespace's lock, the plan from the kernel's table to the
+    /// file, undone if the kernel refuses part of it.
+    private func apply(_ file: String, drainSeconds: Int?) throws(Exit) {
+        let wanted = try readConfiguration(file)
+        let lock: IPVSTableLock
+        do {
+            lock = try IPVSTableLock()
+        } catch {
+            errors.write("cannot lock the IPVS table: \(String(cString: strerror(error.code)))\n")
+            throw Exit(status: 1)
+        }
+        try apply(wanted, drainSeconds: drainSeconds, holding: lock)
+    }
+
+    private func apply(_ wanted: IPVSConfiguration, drainSeconds: Int?, holding lock: borrowing IPVSTableLock)
+        throws(Exit)
+    {
+        let before = try readSnapshot()
+        let plan = IPVSPlan(from: before, to: wanted)
+        guard !plan.isEmpty else { return }
+        do {
+            if let drainSeconds {
+                let progress = DrainProgress(output: output, onTerminal: isatty(STDOUT_FILENO) == 1)
+                try control.execute(plan, drainingFor: drainSeconds) { progress.show($0) }
+                progress.finish()
+            } else {
+                try control.execute(plan)
+            }
+        } catch {
+            try reportRefusal(error, before: before)
+        }
+    }
+
+    private func reportRefusal(_ failure: IPVSApplyError, before: IPVSSnapshot) throws(Exit) {
+        output.flush()
+        let request = String(decoding: planLines([failure.step.request]), as: UTF8.self).dropLast()
+        let place = failure.step.origin.map { "\($0): " } ?? ""
+        errors.write("\(place)\(request): \(ErrorMessages.message(for: failure.error))\n")
+        guard failure.rolledBack else {
+            errors.write("the real servers drained so far stay removed; nothing was undone\n")
+            throw Exit(status: 1)
+        }
+        let remaining = (try? control.snapshot()).map { IPVSPlan(from: $0, to: IPVSConfiguration(before)) }
+        if failure.rollbackFailures.isEmpty, remaining?.isEmpty == true {
+            errors.write("every change was undone: the table is as it was\n")
+            throw Exit(status: 1)
+        }
+        for undo in failure.rollbackFailures {
+            let line = String(decoding: planLines([undo.request]), as: UTF8.self).dropLast()
+            errors.write("undoing failed: \(line): \(ErrorMessages.message(for: undo.error))\n")
+        }
+        if let remaining {
+            errors.write("the table differs from what it was; these lines would put it back:\n")
+            errors.write(String(decoding: planLines(remaining.steps.map(\.request)), as: UTF8.self))
+        } else {
+            errors.write("the table could not be read back to compare it with what it was\n")
+        }
+        throw Exit(status: 3)
     }
 
     // MARK: Restoring

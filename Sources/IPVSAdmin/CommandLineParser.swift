@@ -48,20 +48,34 @@ public struct CommandLineParser {
 
     private var daemon = SyncDaemon(role: .master)
 
+    // Extensions.
+    /// The extension settings given, in order.
+    private var extensions: [Option] = []
+    private var configurationFile = ""
+    private var drainSeconds: Int?
+
     private init(_ arguments: [String]) {
         scanner = ArgumentScanner(arguments)
     }
 
     private mutating func run() throws(CommandLineError) -> AdminCommand {
-        // The first option must name the command.
-        guard case .option(let first, let firstArgument) = scanner.nextEvent() else { throw .tryHelp }
+        // The first option must name the command; extension settings may come before it.
+        guard case .option(var first, var firstArgument) = scanner.nextEvent() else { throw .tryHelp }
+        while case .extensionSetting = first.meaning {
+            try applyExtension(first, firstArgument)
+            guard case .option(let next, let nextArgument) = scanner.nextEvent() else { throw .tryHelp }
+            (first, firstArgument) = (next, nextArgument)
+        }
         switch first.meaning {
         case .command(let named, _):
             command = named
             try apply(first.effect, firstArgument)
+        case .extensionCommand(let named):
+            try apply(first.effect, firstArgument)
+            return try runExtension(named, first)
         case .help: return .help
         case .version: return .version
-        case .setting: throw .tryHelp
+        case .setting, .extensionSetting: throw .tryHelp
         }
 
         scanning: while true {
@@ -93,13 +107,54 @@ public struct CommandLineParser {
 
         let rule = command.rule
         try checkLegality(of: given, columns: legalityColumns, marks: rule.marks, subject: rule.name, kind: "command")
+        try checkExtensions(with: .ipvsadm(command), named: "--" + rule.name)
         return try buildCommand(timeouts: timeouts)
+    }
+
+    /// `--apply FILE` and `--diff FILE`: only extension settings may follow.
+    private mutating func runExtension(_ named: ExtensionCommand, _ option: Option) throws(CommandLineError)
+        -> AdminCommand
+    {
+        scanning: while true {
+            switch scanner.nextEvent() {
+            case .end: break scanning
+            case .failure(let failure): throw .optionSyntax(word: scanner.lastWord, reason: failure.message)
+            case .option(let next, let argument):
+                guard case .extensionSetting = next.meaning else {
+                    throw fatal("\(next) is not valid with \(option)")
+                }
+                try applyExtension(next, argument)
+            }
+        }
+        if let unexpected = scanner.operands.first { throw fatal("unexpected argument \(unexpected)") }
+        try checkExtensions(with: .extensionCommand(named), named: option.description)
+        switch named {
+        case .apply: return .apply(file: configurationFile, drainSeconds: drainSeconds)
+        case .diff: return .diff(file: configurationFile)
+        }
+    }
+
+    private mutating func applyExtension(_ option: Option, _ argument: String?) throws(CommandLineError) {
+        guard !extensions.contains(option) else { throw fatal("\(option) given twice") }
+        extensions.append(option)
+        format.formUnion(option.listing)
+        try apply(option.effect, argument)
+    }
+
+    /// Refuses an extension setting given with a command it does not go with.
+    private func checkExtensions(with invocation: InvocationKind, named name: String) throws(CommandLineError) {
+        for option in extensions {
+            if case .extensionSetting(let legal?) = option.meaning, !legal.contains(invocation) {
+                throw fatal("\(option) is not valid with \(name)")
+            }
+        }
     }
 
     // MARK: Options
 
     /// An option after the command: counted in its legality column, then read.
     private mutating func apply(_ option: Option, _ argument: String?) throws(CommandLineError) {
+        if case .extensionSetting = option.meaning { return try applyExtension(option, argument) }
         guard case .setting(let column, _) = option.meaning else {
             // A second command (or -h/-v after one) is just an option ipvsadm doesn't take here.
             throw fatal("invalid option `\(scanner.lastWord)'")
@@ -472,6 +527,21 @@ extension CommandLineParser {
     }
 
     // The sync daemon.
+
+    // Extensions.
+
+    static func readConfigurationFile(_ parser: inout Self, _ path: String) throws(CommandLineError) {
+        guard !path.isEmpty else { throw parser.fatal("--apply and --diff need a file, or - for standard input") }
+        parser.configurationFile = path
+    }
+
+    static func readDrainSeconds(_ parser: inout Self, _ text: String) throws(CommandLineError) {
+        parser.drainSeconds = try parser.integer(text, in: 0...Self.maximumTimeout, else: "invalid --drain seconds `\(text)'")
+    }
+
+    static func readNamespace(_ parser: inout Self, _ name: String) throws(CommandLineError) {
+        guard !name.isEmpty else { throw parser.fatal("--netns needs a name or a path") }
+    }
 
     static func readMulticastInterface(_ parser: inout Self, _ name: String) {
         parser.daemon.interface = String(decoding: name.utf8.prefix(15), as: UTF8.self)

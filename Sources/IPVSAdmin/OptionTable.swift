@@ -108,6 +108,22 @@ enum OptionMeaning: Sendable {
     /// Describes the command. Counted in `column` of the legality table (none for `-6`
     /// and `--sort`, which ipvsadm does not check), with one mark per `Command`.
     case setting(OptionColumn?, accepts: [UInt8])
+    /// An extension (not in ipvsadm) that names a command of its own; only the first option may.
+    case extensionCommand(ExtensionCommand)
+    /// An extension setting, legal with the commands listed (nil: with every command);
+    /// it may also come before the command.
+    case extensionSetting(legalWith: Set<InvocationKind>?)
+}
+
+/// The commands of the extensions: no ipvsadm command line names them.
+enum ExtensionCommand: Sendable, Hashable {
+    case apply, diff
+}
+
+/// What an invocation does: one of ipvsadm's commands or an extension's.
+enum InvocationKind: Sendable, Hashable {
+    case ipvsadm(Command)
+    case extensionCommand(ExtensionCommand)
 }
 
 /// The sections of the `-h` text.
@@ -326,6 +342,22 @@ extension CommandLineParser {
                  help: .daemon("--mcast-port port", "UDP port (default=8848)")),
         .setting("mcast-ttl", column: .mcastTTL, accepts: "xxxxxxxxx xxxx", .value(readMulticastTTL),
                  help: .daemon("--mcast-ttl ttl", "Multicast TTL (default=1)")),
+
+        // Extensions: long options ipvsadm does not have. `-h` shows ipvsadm's text only;
+        // the manual page and the README describe these.
+        Option(long: "json", shorts: "", meaning: .extensionSetting(legalWith: [.ipvsadm(.list), .ipvsadm(.save)]),
+               listing: [.json, .numeric], effect: .nothing, help: nil),
+        Option(long: "apply", shorts: "", meaning: .extensionCommand(.apply), listing: [],
+               effect: .value(readConfigurationFile), help: nil),
+        Option(long: "diff", shorts: "", meaning: .extensionCommand(.diff), listing: [],
+               effect: .value(readConfigurationFile), help: nil),
+        Option(long: "dry-run", shorts: "", meaning: .extensionCommand(.diff), listing: [],
+               effect: .value(readConfigurationFile), help: nil),
+        Option(long: "drain", shorts: "", meaning: .extensionSetting(legalWith: [.extensionCommand(.apply)]),
+               listing: [], effect: .value(readDrainSeconds), help: nil),
+        // Entered before the command line is parsed (see `NamespaceArgument`); here only checked.
+        Option(long: "netns", shorts: "", meaning: .extensionSetting(legalWith: nil), listing: [],
+               effect: .value(readNamespace), help: nil),
     ]
 }
 
@@ -381,7 +413,7 @@ let commandRules: [CommandRule] = {
             precondition(marksOfColumn.updateValue(accepts, forKey: column) ?? accepts == accepts,
                          "--\(option.long) disagrees with its column's other options")
             for command in Command.allCases { marks[command.rawValue][column.position] = accepts[command.rawValue] }
-        case .setting(nil, _), .help, .version:
+        case .setting(nil, _), .help, .version, .extensionCommand, .extensionSetting:
             continue
         }
     }

@@ -14,6 +14,8 @@ struct RestoreInput {
     private var position = 0
     /// The words of the line read last, as byte ranges of `bytes`.
     private(set) var words: [Range<Int>] = []
+    /// The 1-based number of the line read last.
+    private(set) var lineNumber = 0
 
     init(_ input: [UInt8]) {
         bytes = input
@@ -26,6 +28,7 @@ struct RestoreInput {
         return bytes.withUnsafeBufferPointer { input in
             let end = input.count
             while position < end {
+                lineNumber += 1
                 var index = position
                 while true {
                     while index < end && Self.isBlank(input[index]) { index += 1 }

@@ -15,8 +15,12 @@ struct RuleFormatter: TableFormatter {
     var needsOnlyDestinationSummaries: Bool { false }
 
     func writeServiceLine(_ service: Service, to out: inout ByteText) {
+        writeServiceLine(service, command: "-A ", to: &out)
+    }
+
+    private func writeServiceLine(_ service: Service, command: StaticString, to out: inout ByteText) {
         let configuration = service.configuration
-        out.append("-A ")
+        out.append(command)
         appendServiceOption(service.key, to: &out)
         out.append(" -s ")
         out.append(string: configuration.scheduler.rawValue)
@@ -49,12 +53,84 @@ struct RuleFormatter: TableFormatter {
         }
     }
 
+    /// One request as the line `-R` reads for it: what `--diff` prints.
+    func writeRequest(_ request: IPVSRequest, to out: inout ByteText) {
+        switch request {
+        case .addService(let key, let configuration):
+            writeServiceLine(Service(key: key, configuration: configuration), command: "-A ", to: &out)
+        case .editService(let key, let configuration):
+            writeServiceLine(Service(key: key, configuration: configuration), command: "-E ", to: &out)
+        case .deleteService(let key):
+            out.append("-D ")
+            appendServiceOption(key, to: &out)
+            out.append("\n")
+        case .addDestination(let key, let configuration, let service),
+            .editDestination(let key, let configuration, let service):
+            var serviceOption = ByteText()
+            appendServiceOption(service, to: &serviceOption)
+            let command: StaticString = if case .addDestination = request { "-a " } else { "-e " }
+            write(Destination(key: key, configuration: configuration), protocol: service.portProtocol,
+                  serviceOption: serviceOption, command: command, to: &out)
+        case .deleteDestination(let key, let service):
+            out.append("-d ")
+            appendServiceOption(service, to: &out)
+            out.append(" -r ")
+            endpoints.append(key.address, key.port, protocol: service.portProtocol, to: &out)
+            out.append("\n")
+        case .zero(let key):
+            out.append("-Z")
+            if let key {
+                out.append(" ")
+                appendServiceOption(key, to: &out)
+            }
+            out.append("\n")
+        case .flush:
+            out.append("-C\n")
+        case .setTimeouts(let timeouts):
+            out.append("--set ")
+            out.append(decimal: timeouts.tcp)
+            out.append(" ")
+            out.append(decimal: timeouts.tcpFin)
+            out.append(" ")
+            out.append(decimal: timeouts.udp)
+            out.append("\n")
+        case .startDaemon(let daemon):
+            out.append("--start-daemon ")
+            out.append(daemon.role == .master ? "master" : "backup")
+            out.append(" --mcast-interface ")
+            out.append(string: daemon.interface)
+            out.append(" --syncid ")
+            out.append(decimal: daemon.syncID)
+            if let length = daemon.maximumLength, length != 0 {
+                out.append(" --sync-maxlen ")
+                out.append(decimal: length)
+            }
+            if let group = daemon.group {
+                out.append(" --mcast-group ")
+                out.append(address: group)
+            }
+            if let port = daemon.port, port != 0 {
+                out.append(" --mcast-port ")
+                out.append(decimal: port)
+            }
+            if let ttl = daemon.ttl, ttl != 0 {
+                out.append(" --mcast-ttl ")
+                out.append(decimal: UInt16(ttl))
+            }
+            out.append("\n")
+        case .stopDaemon(let daemon):
+            out.append("--stop-daemon ")
+            out.append(daemon.role == .master ? "master" : "backup")
+            out.append("\n")
+        }
+    }
+
     private func write(
         _ destination: Destination, protocol proto: IPProtocol, serviceOption: borrowing ByteText,
-        to out: inout ByteText
+        command: StaticString = "-a ", to out: inout ByteText
     ) {
         let configuration = destination.configuration
-        out.append("-a ")
+        out.append(command)
         out.append(serviceOption)
         out.append(" -r ")
         endpoints.append(destination.key.address, destination.key.port, protocol: proto, to: &out)

@@ -23,6 +23,8 @@ final class FakeIPVS: IPVSControl, SummarizingControl {
     var interfaces: [String: UInt32] = ["lo": 65536, "eth0": 1500, "eth1": 1500]
     /// When set, every request fails with this errno (e.g. EPERM for a non-root user).
     var failEverythingWith: Int32?
+    /// When set, a request it answers with an errno fails with it (a kernel refusing one request).
+    var refuse: ((IPVSRequest) -> Int32?)?
     /// When set, `destinationSummaries()` answers as the kernel's text listing
     /// (/proc/net/ip_vs) would: only address, port, forwarding method, weight and
     /// connection counts; fwmark services without their family; ambiguous ones left out.
@@ -122,7 +124,7 @@ final class FakeIPVS: IPVSControl, SummarizingControl {
     func perform(_ request: IPVSRequest) throws(IPVSError) {
         requests.append(request)
         let operation = request.operation
-        if let code = failEverythingWith { throw IPVSError(operation, code: code) }
+        if let code = failEverythingWith ?? refuse?(request) { throw IPVSError(operation, code: code) }
         func fail(_ code: Int32) -> IPVSError { IPVSError(operation, code: code) }
 
         switch request {

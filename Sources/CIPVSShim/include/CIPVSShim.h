@@ -65,6 +65,10 @@ int cipvs_parse_destination(struct nlattr *_Nonnull nested, struct nlattr *_Null
 int cipvs_parse_daemon(struct nlattr *_Nonnull nested, struct nlattr *_Nullable *_Nonnull table);
 int cipvs_parse_stats(struct nlattr *_Nonnull nested, struct nlattr *_Nullable *_Nonnull table);
 
+/// setns(descriptor, CLONE_NEWNET): moves the calling thread into a network namespace.
+/// Swift cannot import setns, which glibc declares only under _GNU_SOURCE. 0 or -1 with errno.
+int cipvs_enter_network_namespace(int descriptor);
+
 /// Reads an integer attribute of 1, 2, 4 or 8 bytes, whatever width the kernel used.
 uint64_t cipvs_attribute_unsigned(const struct nlattr *_Nonnull attribute);
 

@@ -1,0 +1,380 @@
+import IPVS
+
+/// What `--apply` and `--diff` read: a JSON document as `-S --json` writes it, or rules
+/// text as `-S` writes it (`-A`/`-a` lines, `--set` and `--start-daemon` lines, blank
+/// lines and `#` comments). The whole file is read and checked before anything is sent.
+enum ConfigurationFile {
+    /// Why a file cannot be applied: where (a line, a line and column, or a JSON path) and what.
+    struct Problem: Error, Equatable, CustomStringConvertible {
+        var place: String?
+        var message: String
+
+        var description: String { (place.map { $0 + ": " } ?? "") + message }
+    }
+
+    /// Reads a configuration; JSON when the first thing in it is `{`.
+    static func read(_ bytes: [UInt8]) throws(Problem) -> IPVSConfiguration {
+        let first = bytes.first { ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains($0) }
+        let configuration = first == UInt8(ascii: "{") ? try readJSON(bytes) : try readRules(bytes)
+        do {
+            try configuration.validate()
+        } catch {
+            throw Problem(place: nil, message: error.description)
+        }
+        return configuration
+    }
+
+    // MARK: Rules text
+
+    static func readRules(_ bytes: [UInt8]) throws(Problem) -> IPVSConfiguration {
+        var configuration = IPVSConfiguration()
+        var serviceIndex: [ServiceKey: Int] = [:]
+        var input = RestoreInput(bytes)
+        while input.nextLine() {
+            let place = "line \(input.lineNumber)"
+            let words = input.strings
+            if words.first?.hasPrefix("#") == true { continue }
+            let command: AdminCommand
+            do {
+                command = try CommandLineParser.parse(words)
+            } catch {
+                switch error {
+                case .fatal(let message, _): throw Problem(place: place, message: message)
+                case .tryHelp: throw Problem(place: place, message: "a line must start with -A, -a, --set or --start-daemon")
+                case .optionSyntax(let word, let reason): throw Problem(place: place, message: "\(word): \(reason)")
+                }
+            }
+            switch command {
+            case .request(.addService(let key, let service)):
+                guard serviceIndex[key] == nil else {
+                    throw Problem(place: place, message: "the same virtual service twice")
+                }
+                serviceIndex[key] = configuration.services.count
+                configuration.services.append(
+                    IPVSConfiguration.Service(key: key, configuration: service, origin: place))
+            case .request(.addDestination(let key, let destination, let service)):
+                guard let index = serviceIndex[service] else {
+                    throw Problem(place: place, message: "a real server of a virtual service no earlier line adds")
+                }
+                configuration.services[index].destinations.append(
+                    IPVSConfiguration.Destination(key: key, configuration: destination, origin: place))
+            case .request(.setTimeouts(let timeouts)):
+                guard configuration.timeouts == nil else { throw Problem(place: place, message: "timeouts set twice") }
+                configuration.timeouts = timeouts
+            case .request(.startDaemon(let daemon)):
+                configuration.daemons = (configuration.daemons ?? []) + [daemon]
+            default:
+                throw Problem(place: place, message: "a line must be -A, -a, --set or --start-daemon")
+            }
+        }
+        return configuration
+    }
+
+    // MARK: JSON
+
+    static func readJSON(_ bytes: [UInt8]) throws(Problem) -> IPVSConfiguration {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes)
+        } catch {
+            throw Problem(place: "line \(error.line), column \(error.column)", message: error.message)
+        }
+        let reader = JSONFields(document, path: "")
+        var configuration = IPVSConfiguration()
+        try reader.allow(["services", "timeouts", "daemons"])
+        for (index, service) in try reader.required("services").elements().enumerated() {
+            configuration.services.append(try readService(service.value, path: "services[\(index)]"))
+        }
+        if let timeouts = try reader.optional("timeouts") {
+            let fields = JSONFields(timeouts, path: timeouts.place)
+            try fields.allow(["tcp", "tcp_fin", "udp"])
+            let limit = UInt64(CommandLineParser.maximumTimeout)
+            configuration.timeouts = Timeouts(
+                tcp: UInt32(try fields.required("tcp").integer(in: 0...limit)),
+                tcpFin: UInt32(try fields.required("tcp_fin").integer(in: 0...limit)),
+                udp: UInt32(try fields.required("udp").integer(in: 0...limit)))
+        }
+        if let daemons = try reader.optional("daemons") {
+            configuration.daemons = []
+            for (index, daemon) in try daemons.elements().enumerated() {
+                configuration.daemons?.append(try readDaemon(daemon.value, path: "daemons[\(index)]"))
+            }
+        }
+        return configuration
+    }
+
+    private static func readService(_ value: JSONValue, path: String) throws(Problem) -> IPVSConfiguration.Service {
+        let fields = JSONFields(value, path: path)
+        try fields.allow([
+            "family", "protocol", "address", "port", "fwmark", "scheduler", "scheduler_flags", "persistent", "netmask",
+            "pe", "one_packet", "destinations", "stats", "rates",
+        ])
+        let family: AddressFamily?
+        switch try fields.optional("family")?.string() {
+        case nil: family = nil
+        case "ipv4": family = .inet
+        case "ipv6": family = .inet6
+        case let other?: throw fields.problem("family", "\"ipv4\" or \"ipv6\" expected, not \"\(other)\"")
+        }
+        let key: ServiceKey
+        if let mark = try fields.optional("fwmark") {
+            for conflicting in ["protocol", "address", "port"] where fields.has(conflicting) {
+                throw fields.problem(conflicting, "a fwmark service has no \(conflicting)")
+            }
+            key = .firewallMark(UInt32(try mark.integer(in: 1...UInt64(UInt32.max))), family: family ?? .inet)
+        } else {
+            let proto: IPProtocol
+            switch try fields.required("protocol").string() {
+            case "tcp": proto = .tcp
+            case "udp": proto = .udp
+            case "sctp": proto = .sctp
+            case let other: throw fields.problem("protocol", "\"tcp\", \"udp\" or \"sctp\" expected, not \"\(other)\"")
+            }
+            let address = try fields.required("address").address()
+            if let family, family != address.family {
+                throw fields.problem("address", "not an \(familyName(family)) address")
+            }
+            key = .address(proto, address, port: UInt16(try fields.required("port").integer(in: 0...65535)))
+        }
+
+        var configuration = ServiceConfiguration(netmask: .exact(for: key.family))
+        if let scheduler = try fields.optional("scheduler") {
+            let name = try scheduler.string()
+            guard (1...15).contains(name.utf8.count) else {
+                throw fields.problem("scheduler", "a scheduler name has 1 to 15 characters")
+            }
+            configuration.scheduler = SchedulerName(rawValue: name)
+        }
+        if let flags = try fields.optional("scheduler_flags") {
+            for (index, element) in try flags.elements().enumerated() {
+                let name = try element.string()
+                switch name {
+                case "flag-1": configuration.flags.insert(.schedulerFlag1)
+                case "flag-2": configuration.flags.insert(.schedulerFlag2)
+                case "flag-3": configuration.flags.insert(.schedulerFlag3)
+                case "sh-fallback", "sh-port", "mh-fallback", "mh-port":
+                    guard configuration.scheduler.rawValue == name.prefix(2) else {
+                        throw Problem(
+                            place: "\(path).scheduler_flags[\(index)]",
+                            message: "\"\(name)\" is a flag of the \(name.prefix(2)) scheduler only")
+                    }
+                    configuration.flags.insert(name.hasSuffix("fallback") ? .schedulerFlag1 : .schedulerFlag2)
+                default:
+                    throw Problem(place: "\(path).scheduler_flags[\(index)]", message: "unknown scheduler flag \"\(name)\"")
+                }
+            }
+        }
+        if let persistent = try fields.optional("persistent") {
+            configuration.flags.insert(.persistent)
+            configuration.timeout = UInt32(try persistent.integer(in: 1...UInt64(CommandLineParser.maximumTimeout)))
+        }
+        if let netmask = try fields.optional("netmask") {
+            if key.family == .inet6 {
+                configuration.netmask = .v6(prefixLength: UInt32(try netmask.integer(in: 1...128)))
+            } else {
+                guard case .v4(let mask) = try netmask.address(family: .inet) else {
+                    throw fields.problem("netmask", "an IPv4 mask expected")
+                }
+                configuration.netmask = .v4(mask: mask)
+            }
+        }
+        if let engine = try fields.optional("pe"), engine.value != .null {
+            let name = try engine.string()
+            if !name.isEmpty { configuration.persistenceEngine = name }
+        }
+        if try fields.optional("one_packet")?.bool() == true { configuration.flags.insert(.onePacket) }
+
+        var service = IPVSConfiguration.Service(key: key, configuration: configuration, origin: path)
+        if let destinations = try fields.optional("destinations") {
+            for (index, destination) in try destinations.elements().enumerated() {
+                service.destinations.append(
+                    try readDestination(destination.value, of: key, path: "\(path).destinations[\(index)]"))
+            }
+        }
+        return service
+    }
+
+    private static func readDestination(
+        _ value: JSONValue, of service: ServiceKey, path: String
+    ) throws(Problem) -> IPVSConfiguration.Destination {
+        let fields = JSONFields(value, path: path)
+        try fields.allow([
+            "address", "port", "forward", "weight", "upper_threshold", "lower_threshold", "tunnel",
+            "active_connections", "inactive_connections", "persistent_connections", "stats", "rates",
+        ])
+        let address = try fields.required("address").address()
+        var port: UInt16 = 0
+        if case .address(_, _, let servicePort) = service { port = servicePort }
+        if let given = try fields.optional("port") { port = UInt16(try given.integer(in: 0...65535)) }
+        var configuration = DestinationConfiguration(forwarding: .directRouting, weight: 1)
+        if let forward = try fields.optional("forward") {
+            let name = try forward.string()
+            guard let method = TableDocument.forwardingNames.first(where: { $0.1 == name })?.0 else {
+                throw fields.problem("forward", "one of masq, route, tunnel, local, bypass expected, not \"\(name)\"")
+            }
+            configuration.forwarding = method
+        }
+        let intLimit = UInt64(Int32.max)
+        if let weight = try fields.optional("weight") { configuration.weight = Int32(try weight.integer(in: 0...intLimit)) }
+        if let upper = try fields.optional("upper_threshold") {
+            configuration.upperThreshold = UInt32(try upper.integer(in: 0...intLimit))
+        }
+        if let lower = try fields.optional("lower_threshold") {
+            configuration.lowerThreshold = UInt32(try lower.integer(in: 0...intLimit))
+        }
+        if let tunnel = try fields.optional("tunnel") {
+            guard configuration.forwarding == .tunneling else {
+                throw fields.problem("tunnel", "only a tunnel (\"forward\": \"tunnel\") has tunnel settings")
+            }
+            let settings = JSONFields(tunnel, path: path + ".tunnel")
+            try settings.allow(["type", "port", "checksum"])
+            if let type = try settings.optional("type") {
+                let name = try type.string()
+                guard let known = TableDocument.tunnelTypeNames.first(where: { $0.1 == name })?.0 else {
+                    throw settings.problem("type", "one of ipip, gue, gre expected, not \"\(name)\"")
+                }
+                configuration.tunnel.type = known
+            }
+            if let tunnelPort = try settings.optional("port") {
+                configuration.tunnel.port = UInt16(try tunnelPort.integer(in: 0...65535))
+            }
+            if let checksum = try settings.optional("checksum") {
+                let name = try checksum.string()
+                guard let known = TableDocument.checksumNames.first(where: { $0.1 == name })?.0 else {
+                    throw settings.problem("checksum", "one of none, csum, remcsum expected, not \"\(name)\"")
+                }
+                configuration.tunnel.checksum = known
+            }
+            if configuration.tunnel.type == .gue && configuration.tunnel.port == 0 {
+                throw settings.problem("port", "a gue tunnel needs a port")
+            }
+        }
+        return IPVSConfiguration.Destination(
+            key: DestinationKey(address: address, port: port), configuration: configuration, origin: path)
+    }
+
+    private static func readDaemon(_ value: JSONValue, path: String) throws(Problem) -> SyncDaemon {
+        let fields = JSONFields(value, path: path)
+        try fields.allow(["state", "interface", "syncid", "sync_maxlen", "mcast_group", "mcast_port", "mcast_ttl"])
+        var daemon: SyncDaemon
+        switch try fields.required("state").string() {
+        case "master": daemon = SyncDaemon(role: .master)
+        case "backup": daemon = SyncDaemon(role: .backup)
+        case let other: throw fields.problem("state", "\"master\" or \"backup\" expected, not \"\(other)\"")
+        }
+        daemon.interface = try fields.required("interface").string()
+        guard (1...15).contains(daemon.interface.utf8.count) else {
+            throw fields.problem("interface", "an interface name has 1 to 15 characters")
+        }
+        daemon.syncID = UInt32(try fields.optional("syncid")?.integer(in: 0...255) ?? 0)
+        if let length = try fields.optional("sync_maxlen") {
+            daemon.maximumLength = UInt16(try length.integer(in: 1...(65535 - 20 - 8)))
+        }
+        if let group = try fields.optional("mcast_group") {
+            do {
+                daemon.group = try CommandLineParser.parseMulticastGroup(try group.string())
+            } catch {
+                throw fields.problem("mcast_group", "not a multicast group")
+            }
+        }
+        if let port = try fields.optional("mcast_port") { daemon.port = UInt16(try port.integer(in: 1...65535)) }
+        if let ttl = try fields.optional("mcast_ttl") { daemon.ttl = UInt8(try ttl.integer(in: 1...255)) }
+        return daemon
+    }
+
+    private static func familyName(_ family: AddressFamily) -> String { TableDocument.familyName(family) }
+}
+
+/// An object's members, read one by one with the JSON path of each in its messages.
+private struct JSONFields {
+    let object: JSONObject
+    let path: String
+    let valueError: ConfigurationFile.Problem?
+
+    init(_ value: JSONValue, path: String) {
+        self.path = path
+        if case .object(let object) = value {
+            self.object = object
+            valueError = nil
+        } else {
+            object = JSONObject()
+            valueError = ConfigurationFile.Problem(
+                place: path.isEmpty ? "the document" : path, message: "an object expected, not \(value.kindName)")
+        }
+    }
+
+    func place(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    func problem(_ key: String, _ message: String) -> ConfigurationFile.Problem {
+        ConfigurationFile.Problem(place: place(key), message: message)
+    }
+
+    func has(_ key: String) -> Bool { object[key] != nil }
+
+    /// Refuses members with other names.
+    func allow(_ keys: Set<String>) throws(ConfigurationFile.Problem) {
+        if let valueError { throw valueError }
+        if let unknown = object.members.first(where: { !keys.contains($0.key) }) {
+            throw problem(unknown.key, "unknown member")
+        }
+    }
+
+    func required(_ key: String) throws(ConfigurationFile.Problem) -> JSONField {
+        guard let value = object[key] else { throw problem(key, "missing") }
+        return JSONField(value: value, place: place(key))
+    }
+
+    func optional(_ key: String) throws(ConfigurationFile.Problem) -> JSONField? {
+        object[key].map { JSONField(value: $0, place: place(key)) }
+    }
+}
+
+/// One member's value, with its path.
+private struct JSONField {
+    let value: JSONValue
+    let place: String
+
+    private func problem(_ expected: String) -> ConfigurationFile.Problem {
+        ConfigurationFile.Problem(place: place, message: "\(expected) expected, not \(value.kindName)")
+    }
+
+    func string() throws(ConfigurationFile.Problem) -> String {
+        guard case .string(let text) = value else { throw problem("a string") }
+        return text
+    }
+
+    func bool() throws(ConfigurationFile.Problem) -> Bool {
+        guard case .bool(let flag) = value else { throw problem("true or false") }
+        return flag
+    }
+
+    /// A whole number in `range`, exactly: no fraction, no exponent.
+    func integer(in range: ClosedRange<UInt64>) throws(ConfigurationFile.Problem) -> UInt64 {
+        guard case .number(let text) = value else { throw problem("an integer") }
+        guard let number = UInt64(text), range.contains(number) else {
+            throw ConfigurationFile.Problem(
+                place: place, message: "an integer from \(range.lowerBound) to \(range.upperBound) expected, not \(text)")
+        }
+        return number
+    }
+
+    func address(family: AddressFamily? = nil) throws(ConfigurationFile.Problem) -> IPAddress {
+        let text = try string()
+        let parsed = family.map { IPAddress.parse(text, family: $0) } ?? IPAddress(presentation: text)
+        guard let address = parsed else {
+            throw ConfigurationFile.Problem(place: place, message: "\"\(text)\" is not an IP address")
+        }
+        return address
+    }
+
+    func elements() throws(ConfigurationFile.Problem) -> [JSONField] {
+        guard case .array(let elements) = value else { throw problem("an array") }
+        return elements.enumerated().map { JSONField(value: $1, place: "\(place)[\($0)]") }
+    }
+}
+
+extension JSONFields {
+    init(_ field: JSONField, path: String) {
+        self.init(field.value, path: path)
+    }
+}
