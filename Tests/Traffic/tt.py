@@ -11,6 +11,13 @@
   tt.py udp-client HOST PORT COUNT [--timeout S] [--deadline S]
       COUNT datagrams "ping-NNNN", each from a new socket (new source port).
       Prints "INDEX PORT NAME" or "INDEX PORT FAIL reason".
+  tt.py echo-server NAME PORT
+      TCP line echo: answers every line on every connection with "NAME <line>".
+  tt.py stream-client HOST PORT [--deadline S] [--stop F] [--delay S]
+      One long-lived TCP connection: a line every --delay seconds (default 0.2),
+      each answer read back, until FILE exists or the deadline; then closes with a
+      reset. Prints "NAME" of the first answer at once, and at the end
+      "DONE sent=N received=N servers=A,B" or "FAIL reason after N lines".
 Every call is bounded by --timeout per request and --deadline overall.
 """
 import os
@@ -99,6 +106,60 @@ def udp_client(host, port, count, opts):
             s.close()
 
 
+def echo_server(name, port):
+    import threading
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(port)))
+    s.listen(16)
+
+    def serve(conn):
+        with conn:
+            f = conn.makefile("rb")
+            for line in f:
+                conn.sendall(name.encode() + b" " + line)
+
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
+def stream_client(host, port, opts):
+    import struct
+    end = time.monotonic() + opts["--deadline"]
+    delay = opts["--delay"] or 0.2
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(opts["--timeout"])
+    sent = received = 0
+    servers = []
+    try:
+        s.connect((host, int(port)))
+        f = s.makefile("rb")
+        while time.monotonic() < end:
+            if opts["--stop"] and os.path.exists(opts["--stop"]):
+                break
+            line = b"line-%06d\n" % sent
+            s.sendall(line)
+            sent += 1
+            answer = f.readline()
+            if not answer.endswith(b" " + line):
+                print(f"FAIL bad-answer after {sent} lines", flush=True)
+                return
+            received += 1
+            name = answer.split(b" ", 1)[0].decode()
+            if name not in servers:
+                servers.append(name)
+                if len(servers) == 1:
+                    print(name, flush=True)
+            time.sleep(delay)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        print(f"DONE sent={sent} received={received} servers={','.join(servers)}", flush=True)
+    except Exception as e:  # noqa: BLE001
+        print(f"FAIL {type(e).__name__} after {sent} lines", flush=True)
+    finally:
+        s.close()
+
+
 def main():
     args, opts = options(sys.argv[1:])
     cmd = args[0]
@@ -108,6 +169,10 @@ def main():
         http_client(args[1], args[2], args[3], opts)
     elif cmd == "udp-client":
         udp_client(args[1], args[2], args[3], opts)
+    elif cmd == "echo-server":
+        echo_server(args[1], args[2])
+    elif cmd == "stream-client":
+        stream_client(args[1], args[2], opts)
     else:
         sys.exit(f"tt.py: unknown command {cmd}")
 
