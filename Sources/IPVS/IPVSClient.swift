@@ -42,6 +42,48 @@ public final class IPVSClient: IPVSControl {
             decode: { ReplyDecoding.destination($0, serviceFamily: service.family) })
     }
 
+    /// Reads every other service's real servers on a second socket, on a thread of its
+    /// own: the decoding of one dump then overlaps the kernel's work on the next (the
+    /// kernel serialises the dumps themselves). Falls back to one at a time where no
+    /// thread or second socket can be had.
+    public func destinations(
+        ofEach services: [ServiceKey], _ each: (ServiceKey, [Destination]) throws(IPVSError) -> Void
+    ) throws(IPVSError) {
+        guard services.count >= Self.parallelThreshold, let helper = DestinationPrefetch(services) else {
+            for service in services { try each(service, try destinations(of: service)) }
+            return
+        }
+        var pending: [Result<[Destination], IPVSError>] = []
+        var pendingStart = 0
+        var helperDone = false
+        for (index, service) in services.enumerated() {
+            if index % 2 == 0 {
+                try each(service, try destinations(of: service))
+                continue
+            }
+            // The helper's answers come in order: one per odd index.
+            while pendingStart == pending.count && !helperDone {
+                pending.removeAll(keepingCapacity: true)
+                pendingStart = 0
+                if let batches = helper.receiver.take() {
+                    for batch in batches { pending += batch }
+                } else {
+                    helperDone = true
+                }
+            }
+            if pendingStart < pending.count {
+                let result = pending[pendingStart]
+                pendingStart += 1
+                try each(service, try result.get())
+            } else {
+                try each(service, try destinations(of: service))  // the helper stopped early
+            }
+        }
+    }
+
+    /// Below this many services a second socket is not worth its set-up.
+    static let parallelThreshold = 16
+
     /// `services()`, with the real servers of as many services as the kernel's one-pass
     /// text listing (/proc/thread-self/net/ip_vs: the namespace of the calling thread,
     /// which must be the one that created the client) covers, handed to `each` as they are read, on the calling thread. The listing
@@ -132,5 +174,41 @@ public final class IPVSClient: IPVSControl {
             start = end
         }
         return results
+    }
+}
+
+/// The second reader of `IPVSClient.destinations(ofEach:)`: a thread with a client of its
+/// own reading the real servers of the services at odd positions, in order, a bounded
+/// number ahead. When it goes away the queue is stopped and the thread joined.
+private struct DestinationPrefetch: ~Copyable {
+    let receiver: HandoffReceiver<Result<[Destination], IPVSError>>
+    private let thread: ThreadHandle
+
+    /// Results queued before the thread waits: bounds the memory held.
+    private static let capacity = 64
+
+    init?(_ services: [ServiceKey]) {
+        let receiver = HandoffReceiver<Result<[Destination], IPVSError>>(capacity: Self.capacity)
+        let sender = receiver.sender
+        // The thread starts in this thread's network namespace, so its socket does too.
+        guard let thread = ThreadHandle.start({
+            defer { sender.finish() }
+            guard let client = try? IPVSClient() else { return }
+            for index in stride(from: 1, to: services.count, by: 2) {
+                let result: Result<[Destination], IPVSError>
+                do throws(IPVSError) {
+                    result = .success(try client.destinations(of: services[index]))
+                } catch {
+                    result = .failure(error)
+                }
+                guard sender.put([result]) else { return }
+            }
+        }) else { return nil }
+        self.receiver = receiver
+        self.thread = thread
+    }
+
+    deinit {
+        receiver.stop()  // a thread waiting for room is let go before the join
     }
 }

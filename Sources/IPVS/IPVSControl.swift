@@ -52,6 +52,12 @@ public protocol IPVSControl: AnyObject {
     func service(_ key: ServiceKey) throws(IPVSError) -> Service
     /// The real servers of one service, in the kernel's order.
     func destinations(of service: ServiceKey) throws(IPVSError) -> [Destination]
+    /// The real servers of each of `services`, handed to `each` in the order of `services`;
+    /// the first failure is thrown after the services before it have been handed over.
+    /// `IPVSClient` reads several at once.
+    func destinations(
+        ofEach services: [ServiceKey], _ each: (ServiceKey, [Destination]) throws(IPVSError) -> Void
+    ) throws(IPVSError)
     /// The connection timeouts.
     func timeouts() throws(IPVSError) -> Timeouts
     /// The running connection-sync daemons.
@@ -64,6 +70,13 @@ public protocol IPVSControl: AnyObject {
 }
 
 extension IPVSControl {
+    /// One service at a time.
+    public func destinations(
+        ofEach services: [ServiceKey], _ each: (ServiceKey, [Destination]) throws(IPVSError) -> Void
+    ) throws(IPVSError) {
+        for service in services { try each(service, try destinations(of: service)) }
+    }
+
     /// One request at a time; `IPVSClient` sends many to a system call instead.
     public func perform(batch requests: [IPVSRequest]) -> [IPVSError?] {
         requests.map { (request) -> IPVSError? in
@@ -80,9 +93,13 @@ extension IPVSControl {
     /// timeouts and the daemons. The kernel has no atomic read of all of it: a table
     /// changed by someone else meanwhile may be read half before, half after.
     public func snapshot() throws(IPVSError) -> IPVSSnapshot {
+        let services = try self.services()
         var entries: [IPVSSnapshot.Entry] = []
-        for service in try services() {
-            entries.append(IPVSSnapshot.Entry(service: service, destinations: try destinations(of: service.key)))
+        entries.reserveCapacity(services.count)
+        var index = 0
+        try destinations(ofEach: services.map(\.key)) { _, destinations in
+            entries.append(IPVSSnapshot.Entry(service: services[index], destinations: destinations))
+            index += 1
         }
         return IPVSSnapshot(services: entries, timeouts: try timeouts(), daemons: try daemons())
     }

@@ -201,26 +201,39 @@ public final class AdminSession {
         }
         if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
         var text = ByteText(formatter.title)
-        for service in services {
-            if let lines = summarizedLines[service.key] {
-                formatter.writeServiceLine(service, to: &text)
+        // Services in order: those the summary covered from its lines, the others as their
+        // real servers arrive (several dumps at once from the kernel's client).
+        var next = 0
+        func writeSummarized(upTo end: Int) {
+            while next < end, let lines = summarizedLines[services[next].key] {
+                formatter.writeServiceLine(services[next], to: &text)
                 summarized.withBytes { text.append(buffer: UnsafeBufferPointer(rebasing: $0[lines])) }
-            } else {
-                let serviceDestinations: [Destination]
-                do {
-                    serviceDestinations = try destinations(of: service.key)
-                } catch {
-                    output.write(bytes: text.bytes)  // ipvsadm has printed everything up to the failing service
-                    throw error
-                }
-                formatter.write(service, serviceDestinations, to: &text)
-            }
-            if text.count >= 1 << 16 {
-                output.write(bytes: text.bytes)
-                text.removeAll()
+                next += 1
+                flushIfLarge(&text)
             }
         }
+        let unsummarized = services.filter { summarizedLines[$0.key] == nil }.map(\.key)
+        do {
+            try control.destinations(ofEach: unsummarized) { _, destinations in
+                writeSummarized(upTo: services.count)
+                formatter.write(services[next], destinations, to: &text)
+                next += 1
+                flushIfLarge(&text)
+            }
+        } catch {
+            output.write(bytes: text.bytes)  // ipvsadm has printed everything up to the failing service
+            report(error)
+            throw Exit(status: 1)
+        }
+        writeSummarized(upTo: services.count)
         output.write(bytes: text.bytes)
+    }
+
+    private func flushIfLarge(_ text: inout ByteText) {
+        if text.count >= 1 << 16 {
+            output.write(bytes: text.bytes)
+            text.removeAll()
+        }
     }
 
     private func destinations(of key: ServiceKey) throws(Exit) -> [Destination] {

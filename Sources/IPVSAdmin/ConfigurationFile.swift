@@ -32,18 +32,8 @@ enum ConfigurationFile {
         var input = RestoreInput(bytes)
         while input.nextLine() {
             let place = "line \(input.lineNumber)"
-            let words = input.strings
-            if words.first?.hasPrefix("#") == true { continue }
-            let command: AdminCommand
-            do {
-                command = try CommandLineParser.parse(words)
-            } catch {
-                switch error {
-                case .fatal(let message, _): throw Problem(place: place, message: message)
-                case .tryHelp: throw Problem(place: place, message: "a line must start with -A, -a, --set or --start-daemon")
-                case .optionSyntax(let word, let reason): throw Problem(place: place, message: "\(word): \(reason)")
-                }
-            }
+            if let first = input.words.first, input.bytes[first.lowerBound] == UInt8(ascii: "#") { continue }
+            let command = try readLine(input, place: place)
             switch command {
             case .request(.addService(let key, let service)):
                 guard serviceIndex[key] == nil else {
@@ -68,6 +58,23 @@ enum ConfigurationFile {
             }
         }
         return configuration
+    }
+
+    /// A rules line's command: lines as `-S -n` writes them without the general parser.
+    private static func readLine(_ input: RestoreInput, place: String) throws(Problem) -> AdminCommand {
+        if let command = input.canonicalCommand() { return command }
+        do {
+            return try CommandLineParser.parse(input.strings)
+        } catch {
+            switch error {
+            case .fatal(let message, _):
+                throw Problem(place: place, message: message)
+            case .tryHelp:
+                throw Problem(place: place, message: "a line must be -A, -a, --set or --start-daemon")
+            case .optionSyntax(let word, let reason):
+                throw Problem(place: place, message: "\(word): \(reason)")
+            }
+        }
     }
 
     // MARK: JSON

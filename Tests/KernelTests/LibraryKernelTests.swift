@@ -30,6 +30,43 @@ struct LibraryKernelTests {
         }
     }
 
+    /// The two-socket read of many services' real servers gives what one-by-one reads give,
+    /// in order; a missing service fails it after those before it were handed over.
+    @Test func destinationsOfEachServiceReadInParallelAreInOrder() throws {
+        try inFreshNetworkNamespace {
+            let client = try IPVSClient()
+            var keys: [ServiceKey] = []
+            var requests: [IPVSRequest] = []
+            for n in UInt32(1)...60 {
+                let key = ServiceKey.address(.tcp, .v4(0x0a00_0000 + n), port: 80)
+                keys.append(key)
+                requests.append(.addService(key, ServiceConfiguration()))
+                for k in UInt32(0)..<(n % 4) {
+                    requests.append(.addDestination(
+                        DestinationKey(address: .v4(0xac10_0000 + n * 8 + k), port: 8080),
+                        DestinationConfiguration(forwarding: .masquerading, weight: Int32(k + 1)), service: key))
+                }
+            }
+            #expect(client.perform(batch: requests).allSatisfy { $0 == nil })
+            var seen: [(ServiceKey, [Destination])] = []
+            try client.destinations(ofEach: keys) { seen.append(($0, $1)) }
+            #expect(seen.map(\.0) == keys)
+            for (key, destinations) in seen {
+                #expect(destinations == (try client.destinations(of: key)))
+            }
+            #expect(try client.snapshot().services.map(\.service.key).count == 60)
+
+            let missing = ServiceKey.address(.tcp, .v4(0x0b00_0001), port: 80)
+            var handed = 0
+            #expect(throws: IPVSError(.listDestinations, code: ESRCH)) {
+                try client.destinations(ofEach: Array(keys[..<31]) + [missing] + Array(keys[31...])) { _, _ in
+                    handed += 1
+                }
+            }
+            #expect(handed == 31)
+        }
+    }
+
     @Test func infoReportsTheKernelVersion() throws {
         try inFreshNetworkNamespace {
             let info = try IPVSClient().info()
