@@ -49,10 +49,10 @@ if [ "$SYNC" = 1 ]; then
 fi
 backup_listed=$(conns d2 | wc -l)
 
-status s1; s1_before=$((S_SENT + S_RECV)) s1_name=$S_NAME
-status s2; s2_before=$((S_SENT + S_RECV)) s2_name=$S_NAME
-echo "$label: before failover: s1 via $s1_name $s1_before bytes, s2 via $s2_name $s2_before bytes; backup lists $backup_listed entries"
 kill_director d1
+status s1 .kill; s1_before=$((S_SENT + S_RECV)) s1_name=$S_NAME
+status s2 .kill; s2_before=$((S_SENT + S_RECV)) s2_name=$S_NAME
+echo "$label: before failover: s1 via $s1_name $s1_before bytes, s2 via $s2_name $s2_before bytes; backup lists $backup_listed entries"
 wait_vip d2 30 "$KILLED_AT" || die "VIP did not move to d2"
 moved=$WAITED
 note "d1 killed; d2 holds the VIP after ${moved}s"
@@ -62,6 +62,7 @@ if [ "$SYNC" = 1 ]; then
   # Both sessions go on through d2: 30 more rounds each (bounded: 60 s).
   status s1; r1=$S_ROUNDS; status s2; r2=$S_ROUNDS
   wait_rounds s1 $((r1 + 30)) 60; wait_rounds s2 $((r2 + 30)) 60
+  expect "$label: the client now reaches the VIP at d2's MAC" client_via d2
   http_from_client "$WORK/http.after" 6
   report "$label: persistent client after failover" "$WORK/http.after" rs1 rs2
   expect "$label: persistent client stays on its real server after failover ($before_split -> $SPLIT)" \

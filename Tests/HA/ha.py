@@ -8,7 +8,7 @@
       One TCP connection to HOST:PORT held open: reads the server's name, then
       rounds of SIZE bytes (stamped with the round number) sent and read back in full
       and compared, one round every INTERVAL seconds. After every round STATUS is
-      rewritten as "NAME ROUNDS SENT RECEIVED MAXGAP". Ends after the round during
+      rewritten as "NAME ROUNDS SENT RECEIVED MAXGAP CLIENTPORT". Ends after the round during
       which the file STOP appears, when a round takes longer than TIMEOUT, on any
       error, or at DEADLINE (seconds after start). Prints one line:
       "RESULT server=NAME rounds=R sent=S received=R maxgap=G outcome=OUTCOME"
@@ -89,6 +89,7 @@ def session(host, port, status, stop, opts):
     size = int(opts["--size"])
     name, rounds, sent, received, maxgap = "-", 0, 0, 0, 0.0
     stalls = []
+    lport = 0
     outcome = "ok"
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)
@@ -102,8 +103,9 @@ def session(host, port, status, stop, opts):
                 raise EOFError
             line += chunk
         name = line.decode(errors="replace").strip()
+        lport = s.getsockname()[1]
         last = time.monotonic()
-        write_status(status, f"{name} 0 0 0 0.000")
+        write_status(status, f"{name} 0 0 0 0.000 {lport}")
         while True:
             if time.monotonic() > end:
                 outcome = "deadline"
@@ -123,7 +125,7 @@ def session(host, port, status, stop, opts):
             if now - last > 1.0:
                 stalls.append(f"{now - last:.3f}")
             last = now
-            write_status(status, f"{name} {rounds} {sent} {received} {maxgap:.3f}")
+            write_status(status, f"{name} {rounds} {sent} {received} {maxgap:.3f} {lport}")
             if stopping:
                 break
             time.sleep(opts["--interval"])
@@ -137,7 +139,7 @@ def session(host, port, status, stop, opts):
         outcome = type(e).__name__
     finally:
         s.close()
-    write_status(status, f"{name} {rounds} {sent} {received} {maxgap:.3f}")
+    write_status(status, f"{name} {rounds} {sent} {received} {maxgap:.3f} {lport}")
     print(f"RESULT server={name} rounds={rounds} sent={sent} received={received} "
           f"maxgap={maxgap:.3f} stalls={','.join(stalls) or '-'} outcome={outcome}", flush=True)
 

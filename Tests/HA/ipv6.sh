@@ -35,6 +35,7 @@ note "d1 killed; d2 holds the VIP after ${moved}s"
 vrrp_log d2
 status s1; r1=$S_ROUNDS
 wait_rounds s1 $((r1 + 30)) 60
+expect "$label: the client now reaches the VIP at d2's MAC (neighbour entry)" client_via d2
 finish s1
 line=$RESULT_s1
 total=$(( $(field sent "$line") + $(field received "$line") ))

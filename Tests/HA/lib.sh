@@ -173,9 +173,10 @@ elapsed() { local d=$(( ${EPOCHREALTIME/./} - $1 )); printf '%d.%d' $((d / 10000
 # would say goodbye with a priority-0 advert; a dead machine says nothing), so the VIP
 # stays configured where nobody can reach it, and its switch port goes down; with
 # "delete" its namespace goes too (a rebooting machine: IPVS table and daemons lost).
-# Sets KILLED_AT (an EPOCHREALTIME without its dot).
+# Sets KILLED_AT (an EPOCHREALTIME without its dot); `status NAME .kill` reads what
+# each session had exchanged by then.
 kill_director() {
-  local pids
+  local pids f
   pids=$(cat "$WORK/keepalived-$1.pid" "$WORK/keepalived-$1-vrrp.pid" 2>/dev/null)
   [ -n "$pids" ] || pids=$(ip netns pids "$(ns "$1")")
   KILLED_AT=${EPOCHREALTIME/./}
@@ -189,6 +190,8 @@ kill_director() {
   else
     ip -n "$(ns lan)" link set dev "p-$1" down 2>/dev/null
   fi
+  # What every session had exchanged when the director went silent.
+  for f in "$WORK"/*.status; do [ -f "$f" ] && cp "$f" "$f.kill"; done
   return 0
 }
 # vrrp_log D: keepalived's state changes in D (from its log), indented.
@@ -224,10 +227,11 @@ session() {
   PIDS+=($!)
   eval "SESSION_PID_$1=\$!"
 }
-# status NAME: sets S_NAME S_ROUNDS S_SENT S_RECV S_GAP from the session's status.
+# status NAME [.kill]: sets S_NAME S_ROUNDS S_SENT S_RECV S_GAP S_PORT (the client's port)
+# from the session's status (with .kill: as it was when the last director died).
 status() {
-  S_NAME=- S_ROUNDS=0 S_SENT=0 S_RECV=0 S_GAP=0
-  [ -f "$WORK/$1.status" ] && read -r S_NAME S_ROUNDS S_SENT S_RECV S_GAP <"$WORK/$1.status"
+  S_NAME=- S_ROUNDS=0 S_SENT=0 S_RECV=0 S_GAP=0 S_PORT=0
+  [ -f "$WORK/$1.status${2:-}" ] && read -r S_NAME S_ROUNDS S_SENT S_RECV S_GAP S_PORT <"$WORK/$1.status${2:-}"
   return 0
 }
 # wait_rounds NAME COUNT SECONDS: until the session has done COUNT rounds.
@@ -300,4 +304,11 @@ wait_single_vip() {
   wait_vip "$1" "$2" || return 1
   for i in $(seq $(($2 * 10))); do has_vip "$other" || return 0; sleep 0.1; done
   return 1
+}
+# client_via D: the client's neighbour entry for the VIP is D's eth0 MAC (its
+# packets for the VIP go to D, not to a real server or the dead director).
+client_via() {
+  local mac
+  mac=$(ip -n "$(ns "$1")" -o link show dev eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+  ip -n "$(ns cl)" neigh show "$VIP" | grep -q "lladdr $mac "
 }
