@@ -2,14 +2,16 @@
 # High-availability end-to-end tests: two LVS-DR directors configured only with the
 # ipvsadm under test (services, real servers, sync daemons), keepalived's VRRP moving
 # the VIP, long-lived TCP sessions through a failover. Run inside the test VM as root.
-# Usage: run.sh OUR_IPVSADM [TEST...]   (tests: dr nosync failback ipv6)
+# Usage: run.sh OUR_IPVSADM [TEST...]   (default: dr failback ipv6; also nosync, a
+# second control: dr.sh's pair with no daemon at all, whose failover must reset the
+# sessions; failback.sh has the control with the daemons stopped)
 # Ends with "ha: N passed, M failed"; exits non-zero on any failure.
 set -u
 [ $# -ge 1 ] || { echo "usage: run.sh OUR_IPVSADM [TEST...]" >&2; exit 2; }
 ours=$(readlink -f "$1"); shift
 here=$(cd "$(dirname "$0")" && pwd)
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(dr nosync failback ipv6)
+[ ${#tests[@]} -gt 0 ] || tests=(dr failback ipv6)
 [ -x "$ours" ] || { echo "run.sh: $ours is not executable" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (inside the VM)" >&2; exit 2; }
 # Every module loaded up front: loading one while a deleted namespace is torn down
@@ -27,7 +29,7 @@ for t in "${tests[@]}"; do
     nosync) script=dr.sh env=(SYNC=0 TEST_NAME=hanosync) ;;
     *) env=(TEST_NAME="ha$t") ;;
   esac
-  TRAFFIC_RESULTS="$results/$t" timeout -k 10 240 env "${env[@]}" bash "$here/$script" "$ours"
+  TRAFFIC_RESULTS="$results/$t" timeout -k 10 420 env "${env[@]}" bash "$here/$script" "$ours"
   rc=$?
   p=$(grep -c '^PASS' "$results/$t") f=$(grep -c '^FAIL' "$results/$t")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
