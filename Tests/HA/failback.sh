@@ -22,14 +22,14 @@ note "VRRP: d1 holds $VIP after ${WAITED}s"
 session s1
 wait_rounds s1 10 40 || die "session s1 did not start: $(cat "$WORK/s1.out")"
 expect "$label: d2 lists the session opened through d1" wait_synced d2 1 20
-backup_listed=$(conns d2 | wc -l)
+backup_listed=$(backup_split d2)
 
 # Failover: d1 dies with everything it knew.
 kill_director d1 delete
 status s1 .kill; s1_before=$((S_SENT + S_RECV)) s1_name=$S_NAME
 wait_vip d2 30 "$KILLED_AT" || die "VIP did not move to d2"
 moved=$WAITED
-note "d1 killed (namespace deleted); d2 holds the VIP after ${moved}s"
+note "d1 killed (namespace deleted); d2 holds the VIP (seen by polling) after ${moved}s"
 status s1; r1=$S_ROUNDS
 expect "$label: s1 goes on through d2 after failover" wait_rounds s1 $((r1 + 30)) 60
 status s1; s1_mid=$((S_SENT + S_RECV))
@@ -78,7 +78,7 @@ kill_director d1
 status s3 .kill; s3_before=$((S_SENT + S_RECV))
 wait_vip d2 30 "$KILLED_AT" || die "VIP did not move to d2 the second time"
 moved2=$WAITED
-note "d1 killed again, sync stopped; d2 holds the VIP after ${moved2}s"
+note "d1 killed again, sync stopped; d2 holds the VIP (seen by polling) after ${moved2}s"
 for i in $(seq 400); do kill -0 "$SESSION_PID_s3" 2>/dev/null || break; sleep 0.1; done
 broke=$(elapsed "$KILLED_AT")
 status s1; r1=$S_ROUNDS; status s2; r2=$S_ROUNDS
@@ -87,7 +87,7 @@ finish s1 s2 s3
 l1=$RESULT_s1 l2=$RESULT_s2 l3=$RESULT_s3
 t1=$(( $(field sent "$l1") + $(field received "$l1") )) t2=$(( $(field sent "$l2") + $(field received "$l2") ))
 t3=$(( $(field sent "$l3") + $(field received "$l3") ))
-echo "$label: backup d2 listed $backup_listed entries before failover"
+echo "$label: backup d2 listed $backup_listed before the failover"
 echo "$label: s1 via $s1_name: $s1_before bytes before failover, $((s1_back - s1_before)) between failover and fail-back," \
   "$((s1_ctl - s1_back)) after fail-back, $((t1 - s1_ctl)) through the second failover (sync stopped);" \
   "stalls $(field stalls "$l1")s (VIP to d2 after ${moved}s, back to d1 ${back}s after its keepalived started," \

@@ -168,30 +168,31 @@ wait_vip() {
 # elapsed T0: seconds since T0 (an EPOCHREALTIME without its dot), 0.1 s resolution.
 elapsed() { local d=$(( ${EPOCHREALTIME/./} - $1 )); printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)); }
 
-# kill_director D [delete]: the director dies: its keepalived is frozen then killed
-# (SIGSTOP first: keepalived's VRRP child takes its parent's death as a SIGTERM and
-# would say goodbye with a priority-0 advert; a dead machine says nothing), so the VIP
-# stays configured where nobody can reach it, and its switch port goes down; with
-# "delete" its namespace goes too (a rebooting machine: IPVS table and daemons lost).
-# Sets KILLED_AT (an EPOCHREALTIME without its dot); `status NAME .kill` reads what
-# each session had exchanged by then.
+# kill_director D [delete]: the director dies: its switch port goes down (with
+# "delete", the veth pair goes), which is the moment it falls silent, both its data
+# path and its VRRP adverts; then its keepalived is frozen and killed (SIGSTOP first:
+# keepalived's VRRP child takes its parent's death as a SIGTERM and would remove the
+# VIP and send a priority-0 advert; a dead machine does nothing), so the VIP stays
+# configured where nobody can reach it. With "delete" its namespace goes too (a
+# rebooting machine: IPVS table and daemons lost). Sets KILLED_AT (an EPOCHREALTIME
+# without its dot); `status NAME .kill` reads what each session had exchanged by then.
 kill_director() {
   local pids f
   pids=$(cat "$WORK/keepalived-$1.pid" "$WORK/keepalived-$1-vrrp.pid" 2>/dev/null)
-  [ -n "$pids" ] || pids=$(ip netns pids "$(ns "$1")")
   KILLED_AT=${EPOCHREALTIME/./}
-  kill -STOP $pids 2>/dev/null
-  kill -KILL $pids 2>/dev/null
   if [ "${2:-}" = delete ]; then
     # The veth pair goes at once (not when the namespace's teardown gets to it), so
     # the director can come back under the same names.
     ip -n "$(ns lan)" link del dev "p-$1" 2>/dev/null
-    ip netns delete "$(ns "$1")"
   else
     ip -n "$(ns lan)" link set dev "p-$1" down 2>/dev/null
   fi
   # What every session had exchanged when the director went silent.
   for f in "$WORK"/*.status; do [ -f "$f" ] && cp "$f" "$f.kill"; done
+  [ -n "$pids" ] || pids=$(ip netns pids "$(ns "$1")")
+  kill -STOP $pids 2>/dev/null
+  kill -KILL $pids 2>/dev/null
+  [ "${2:-}" = delete ] && ip netns delete "$(ns "$1")"
   return 0
 }
 # vrrp_log D: keepalived's state changes in D (from its log), indented.
@@ -311,4 +312,18 @@ client_via() {
   local mac
   mac=$(ip -n "$(ns "$1")" -o link show dev eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
   ip -n "$(ns cl)" neigh show "$VIP" | grep -q "lladdr $mac "
+}
+# backup_split D: "N entries (rs1=A rs2=B)": how many connection entries director D
+# lists (ours, -L -n -c) and how they fall on the real servers.
+backup_split() {
+  local i addr n text="" listed
+  conns "$1" >"$WORK/split.conns"
+  listed=$(wc -l <"$WORK/split.conns")
+  for i in $(seq "$NRS"); do
+    addr=${RS[$((i - 1))]}
+    [ "$AF" = 6 ] && addr="[$addr]"
+    n=$(awk -v a="$addr" '{ d = $NF; sub(/:[0-9]+$/, "", d); if (d == a) c++ } END { print c + 0 }' "$WORK/split.conns")
+    text+=" rs$i=$n"
+  done
+  echo "$listed entries (${text# })"
 }
