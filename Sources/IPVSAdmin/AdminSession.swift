@@ -41,6 +41,7 @@ public final class AdminSession {
     }
 
     /// Runs one invocation's arguments (without the program name); returns the exit status.
+    /// The arguments are words in `ArgumentText`'s form (plain strings are).
     public func run(_ arguments: [String]) -> Int32 {
         let status: Int32
         do {

@@ -4,7 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// Where a session writes its text.
+/// Where a session writes its text. Text may carry argument bytes that are not UTF-8
+/// (see `ArgumentText`): a sink writes them back as those bytes.
 public protocol OutputSink: AnyObject {
     func write(_ text: String)
     /// UTF-8 text already in bytes (the listings).
@@ -26,7 +27,7 @@ public final class FileOutput: OutputSink {
     }
 
     public func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
+        ArgumentText.append(text, to: &buffer)
         if buffer.count >= limit { flush() }
     }
 
@@ -57,9 +58,12 @@ public final class FileOutput: OutputSink {
 
 /// Collects text in memory (tests, and callers that want the output as a value).
 public final class TextOutput: OutputSink {
+    /// The text written; argument bytes that are not UTF-8 are in it as `ArgumentText` carries them.
     public private(set) var text = ""
     public init() {}
     public func write(_ text: String) { self.text += text }
-    public func write(bytes: [UInt8]) { text += String(decoding: bytes, as: UTF8.self) }
+    public func write(bytes: [UInt8]) { text += ArgumentText.string(bytes) }
     public func flush() {}
+    /// The bytes written, exactly.
+    public var bytes: [UInt8] { ArgumentText.bytes(text) }
 }

@@ -10,7 +10,18 @@ import Musl
 /// line (the program name first, as in argv) and returns the exit status. The caller
 /// owns the process: `main` reads argv and exits.
 public func runIPVSAdmin(_ arguments: [String]) -> Int32 {
-    let program = arguments.first ?? "ipvsadm"
+    runIPVSAdmin(words: arguments.map { ArgumentText.string($0) })
+}
+
+/// The same, for argv as the kernel gives it: words of bytes, not necessarily UTF-8.
+/// A refused word is echoed in its own bytes.
+public func runIPVSAdmin(arguments: [[UInt8]]) -> Int32 {
+    runIPVSAdmin(words: arguments.map { ArgumentText.string($0) })
+}
+
+/// `words` in `ArgumentText`'s form.
+private func runIPVSAdmin(words: [String]) -> Int32 {
+    let program = words.first ?? "ipvsadm"
     let output = FileOutput(descriptor: STDOUT_FILENO)
     let errors = FileOutput(descriptor: STDERR_FILENO, bufferLimit: 0)
     let control: IPVSClient
@@ -31,5 +42,5 @@ public func runIPVSAdmin(_ arguments: [String]) -> Int32 {
         control: control, info: info, program: program, output: output, errors: errors,
         restoreInput: .descriptor(STDIN_FILENO),
         readConnections: { () throws(IPVSError) in try ConnectionTable.read() })
-    return session.run(Array(arguments.dropFirst()))
+    return session.run(Array(words.dropFirst()))
 }

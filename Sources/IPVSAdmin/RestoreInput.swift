@@ -63,7 +63,7 @@ struct RestoreInput {
 
     /// The current line's words, for the general parser.
     var strings: [String] {
-        words.map { String(decoding: bytes[$0], as: UTF8.self) }
+        words.map { ArgumentText.string(bytes[$0]) }
     }
 
     /// All lines' words.
