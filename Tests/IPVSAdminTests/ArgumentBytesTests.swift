@@ -99,3 +99,45 @@ struct ArgumentBytesTests {
         #expect(ArgumentText.kernelName("rr", maximumBytes: 15) == "rr")
     }
 }
+
+/// NUL bytes and long words in restore input, as ipvsadm's reader takes them.
+@Suite("Restore words")
+struct RestoreWordTests {
+    static func lines(_ input: [UInt8]) -> [[[UInt8]]] {
+        RestoreInput.lines(input).map { $0.map(ArgumentText.bytes) }
+    }
+
+    @Test func aWordEndsAtANulAndTheRestOfItIsDropped() {
+        #expect(Self.lines(bytes("-A\0junk -t 10.0.0.4:80\n")) == [argv("-A -t 10.0.0.4:80")])
+        #expect(Self.lines(bytes("-A -t 10.0.0.1:80\0:90 -s rr\n")) == [argv("-A -t 10.0.0.1:80 -s rr")])
+        #expect(Self.lines(bytes("-s r\0r\0r\n")) == [argv("-s r")])
+        // A newline still ends the line.
+        #expect(Self.lines(bytes("-C\0ab\ncd\n")) == [argv("-C"), argv("cd")])
+        // A word that starts with NUL is empty, and it is still a word.
+        #expect(Self.lines(bytes("-A \0junk\n\0\n")) == [[bytes("-A"), []], [[]]])
+        // "ipvsadm" cut by a NUL is dropped like "ipvsadm".
+        #expect(Self.lines(bytes("ipvsadm\0x -C\n")) == [argv("-C")])
+    }
+
+    @Test func aWordIsAtMost4096Bytes() {
+        let r = { (count: Int) in [UInt8](repeating: UInt8(ascii: "r"), count: count) }
+        #expect(Self.lines(bytes("-s ") + r(4096) + bytes("\n")) == [[bytes("-s"), r(4096)]])
+        #expect(Self.lines(bytes("-s ") + r(4097) + bytes("\n")) == [[bytes("-s"), r(4096), r(1)]])
+        #expect(Self.lines(bytes("-s ") + r(8193)) == [[bytes("-s"), r(4096), r(4096), r(1)]])
+        // The NUL cuts each part on its own.
+        #expect(Self.lines(bytes("x\0") + r(5000) + bytes(" y\n")) == [[bytes("x"), r(906), bytes("y")]])
+    }
+
+    @Test func restoreRunsWhatTheReaderMadeOfTheWords() {
+        let fake = FakeIPVS()
+        let added = invoke(fake, [bytes("-R")], stdin: bytes("-A\0junk -t 10.0.0.4:80\n-A -t 10.0.0.1:80\0:90 -s rr\n"))
+        #expect(added.status == 0 && added.errors.isEmpty)
+        #expect(fake.requests == [
+            .addService(tcp("10.0.0.4", 80), config()), .addService(tcp("10.0.0.1", 80), config("rr")),
+        ])
+        let long = bytes("-A -t 10.0.0.2:80 -s ") + [UInt8](repeating: UInt8(ascii: "r"), count: 4097) + bytes("\n")
+        let split = invoke(fake, [bytes("-R")], stdin: long)
+        #expect(split.status == 2)
+        #expect(split.errors == bytes("unexpected argument r\n"))
+    }
+}
