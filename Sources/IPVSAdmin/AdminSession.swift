@@ -43,7 +43,7 @@ public final class AdminSession {
     /// Runs one invocation's arguments (without the program name); returns the exit status.
     /// The arguments are words in `ArgumentText`'s form (plain strings are).
     public func run(_ arguments: [String]) -> Int32 {
-        let status: Int32
+        var status: Int32
         do {
             if info.version < 0x01_01_04 {
                 errors.write(
@@ -60,6 +60,11 @@ public final class AdminSession {
             status = error.status
         }
         output.flush()
+        if let code = output.failure {
+            // Not ipvsadm's: it ignores failed writes (see README's deviations).
+            errors.write(ErrorMessages.writeFailed(program: program, code))
+            if status == 0 { status = 1 }
+        }
         errors.flush()
         return status & 0xff
     }

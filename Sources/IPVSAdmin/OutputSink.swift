@@ -11,6 +11,14 @@ public protocol OutputSink: AnyObject {
     /// UTF-8 text already in bytes (the listings).
     func write(bytes: [UInt8])
     func flush()
+    /// The errno of the first write that failed (nil: every write so far succeeded).
+    /// Output after a failure is dropped.
+    var failure: Int32? { get }
+}
+
+extension OutputSink {
+    /// A sink in memory never fails.
+    public var failure: Int32? { nil }
 }
 
 /// A file descriptor with a buffer, written with write(2) and no stdio.
@@ -18,6 +26,7 @@ public final class FileOutput: OutputSink {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     private let limit: Int
+    public private(set) var failure: Int32?
 
     /// `bufferLimit` 0 writes through at once, as stdio does for standard error.
     public init(descriptor: Int32, bufferLimit: Int = 1 << 16) {
@@ -40,15 +49,21 @@ public final class FileOutput: OutputSink {
         if buffer.count >= limit { flush() }
     }
 
+    /// Writes what is buffered. A failed write (a full disk, an I/O error, a closed pipe
+    /// while SIGPIPE is ignored: without that the signal ends the process first, as it
+    /// ends ipvsadm) is kept in `failure`, and nothing more is written.
     public func flush() {
         var offset = 0
-        while offset < buffer.count {
+        while failure == nil && offset < buffer.count {
             let written = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
-                break
+                failure = errno
+            } else if written == 0 {
+                failure = EIO
+            } else {
+                offset += written
             }
-            offset += written
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -198,6 +198,25 @@ struct SaveRestoreScriptTests {
 /// The README's deliberate deviations from ipvsadm 1.31, on the real kernel.
 @Suite(.serialized, .enabled(if: kernelAvailable, "needs a kernel with IPVS (run by Scripts/test in the VM)"))
 struct DeliberateDeviationTests {
+    @Test func aFailedWriteToStandardOutputIsReported() throws {
+        try inFreshNetworkNamespace {
+            try #expect(ipvsadm(["-A", "-t", "10.0.0.1:80"]).status == 0)
+            for arguments in [["-S", "-n"], ["-L", "-n"], ["-h"]] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: ipvsadmBinary)
+                process.arguments = arguments
+                process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+                let stderr = Pipe()
+                process.standardError = stderr
+                try process.run()
+                let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 1)
+                #expect(String(decoding: errors, as: UTF8.self) == "\(ipvsadmBinary): write error: No space left on device\n")
+            }
+        }
+    }
+
     @Test func largeFirewallMarksPrintUnsignedAndSurviveSaveRestore() throws {
         try inFreshNetworkNamespace {
             try #expect(ipvsadm(["-A", "-f", "3000000000", "-s", "rr"]).status == 0)
