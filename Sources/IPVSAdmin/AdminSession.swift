@@ -175,8 +175,10 @@ public final class AdminSession {
         do {
             if formatter.needsOnlyDestinationSummaries, let control = control as? SummarizingControl {
                 services = try control.services(summarizingDestinations: { service, destinations in
+                    guard summarizedLines[service] == nil else { return }  // the first listing of it counts
                     let start = summarized.count
-                    formatter.writeDestinations(destinations.map(Destination.init), of: service, to: &summarized)
+                    formatter.writeDestinations(
+                        Self.firstOfEach(destinations.map(Destination.init)), of: service, to: &summarized)
                     summarizedLines[service] = start..<summarized.count
                 })
             } else {
@@ -186,6 +188,7 @@ public final class AdminSession {
             report(error)
             throw Exit(status: 1)
         }
+        services = Self.firstOfEach(services)
         if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
         var text = ByteText(formatter.title)
         for service in services {
@@ -212,11 +215,31 @@ public final class AdminSession {
 
     private func destinations(of key: ServiceKey) throws(Exit) -> [Destination] {
         do {
-            return try control.destinations(of: key)
+            return Self.firstOfEach(try control.destinations(of: key))
         } catch {
             report(error)
             throw Exit(status: 1)
         }
+    }
+
+    /// The kernel's dumps come in parts, each resumed by counting entries (for services,
+    /// those of every network namespace): an entry added ahead of that point meanwhile
+    /// makes one come twice (one deleted, one go missing: see README). A listing shows
+    /// each once, as first seen.
+    static func firstOfEach(_ services: [Service]) -> [Service] {
+        firstOfEach(services, by: \.key)
+    }
+
+    static func firstOfEach(_ destinations: [Destination]) -> [Destination] {
+        firstOfEach(destinations, by: \.key)
+    }
+
+    private static func firstOfEach<Element, Key: Hashable>(_ elements: [Element], by key: (Element) -> Key)
+        -> [Element]
+    {
+        guard elements.count > 1 else { return elements }
+        var seen = Set<Key>(minimumCapacity: elements.count)
+        return elements.filter { seen.insert(key($0)).inserted }
     }
 
     private func listConnections(_ options: ListOptions) throws(Exit) {
