@@ -26,6 +26,7 @@ public final class FileOutput: OutputSink {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     private let limit: Int
+    /// The errno of the first failed write(2); nothing is written after it.
     public private(set) var failure: Int32?
 
     /// `bufferLimit` 0 writes through at once, as stdio does for standard error.
