@@ -41,8 +41,9 @@ public final class AdminSession {
     }
 
     /// Runs one invocation's arguments (without the program name); returns the exit status.
+    /// The arguments are words in `ArgumentText`'s form (plain strings are).
     public func run(_ arguments: [String]) -> Int32 {
-        let status: Int32
+        var status: Int32
         do {
             if info.version < 0x01_01_04 {
                 errors.write(
@@ -59,6 +60,11 @@ public final class AdminSession {
             status = error.status
         }
         output.flush()
+        if let code = output.failure {
+            // Not ipvsadm's: it ignores failed writes (see README's deviations).
+            errors.write(ErrorMessages.writeFailed(program: program, code))
+            if status == 0 { status = 1 }
+        }
         errors.flush()
         return status & 0xff
     }
@@ -188,8 +194,10 @@ public final class AdminSession {
         do {
             if formatter.needsOnlyDestinationSummaries, let control = control as? SummarizingControl {
                 services = try control.services(summarizingDestinations: { service, destinations in
+                    guard summarizedLines[service] == nil else { return }  // the first listing of it counts
                     let start = summarized.count
-                    formatter.writeDestinations(destinations.map(Destination.init), of: service, to: &summarized)
+                    formatter.writeDestinations(
+                        Self.firstOfEach(destinations.map(Destination.init)), of: service, to: &summarized)
                     summarizedLines[service] = start..<summarized.count
                 })
             } else {
@@ -199,6 +207,7 @@ public final class AdminSession {
             report(error)
             throw Exit(status: 1)
         }
+        services = Self.firstOfEach(services)
         if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
         var text = ByteText(formatter.title)
         // Services in order: those the summary covered from its lines, the others as their
@@ -238,11 +247,31 @@ public final class AdminSession {
 
     private func destinations(of key: ServiceKey) throws(Exit) -> [Destination] {
         do {
-            return try control.destinations(of: key)
+            return Self.firstOfEach(try control.destinations(of: key))
         } catch {
             report(error)
             throw Exit(status: 1)
         }
+    }
+
+    /// The kernel's dumps come in parts, each resumed by counting entries (for services,
+    /// those of every network namespace): an entry added ahead of that point meanwhile
+    /// makes one come twice (one deleted, one go missing: see README). A listing shows
+    /// each once, as first seen.
+    static func firstOfEach(_ services: [Service]) -> [Service] {
+        firstOfEach(services, by: \.key)
+    }
+
+    static func firstOfEach(_ destinations: [Destination]) -> [Destination] {
+        firstOfEach(destinations, by: \.key)
+    }
+
+    private static func firstOfEach<Element, Key: Hashable>(_ elements: [Element], by key: (Element) -> Key)
+        -> [Element]
+    {
+        guard elements.count > 1 else { return elements }
+        var seen = Set<Key>(minimumCapacity: elements.count)
+        return elements.filter { seen.insert(key($0)).inserted }
     }
 
     private func listConnections(_ options: ListOptions) throws(Exit) {

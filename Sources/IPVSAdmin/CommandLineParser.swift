@@ -450,7 +450,7 @@ extension CommandLineParser {
     }
 
     static func readScheduler(_ parser: inout Self, _ name: String) {
-        parser.scheduler = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+        parser.scheduler = ArgumentText.kernelName(name, maximumBytes: 15)
     }
 
     static func readSchedulerFlags(_ parser: inout Self, _ text: String) {
@@ -471,7 +471,7 @@ extension CommandLineParser {
     }
 
     static func readPersistenceEngine(_ parser: inout Self, _ name: String) {
-        parser.persistenceEngine = String(decoding: name.utf8.prefix(16), as: UTF8.self)
+        parser.persistenceEngine = ArgumentText.kernelName(name, maximumBytes: 16)
     }
 
     static func useOnePacketScheduling(_ parser: inout Self) {
@@ -544,7 +544,7 @@ extension CommandLineParser {
     }
 
     static func readMulticastInterface(_ parser: inout Self, _ name: String) {
-        parser.daemon.interface = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+        parser.daemon.interface = ArgumentText.kernelName(name, maximumBytes: 15)
     }
 
     static func readSyncID(_ parser: inout Self, _ text: String) throws(CommandLineError) {

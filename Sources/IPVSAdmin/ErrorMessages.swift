@@ -49,6 +49,12 @@ enum ErrorMessages {
             + "Are you sure that IP Virtual Server is built in the kernel or as module?\n"
     }
 
+    /// A write to standard output failed with errno `code` (ipvsadm says nothing, see
+    /// README's deviations): the words of coreutils' programs, and the status is then 1.
+    static func writeFailed(program: String, _ code: Int32) -> String {
+        "\(program): write error: \(String(cString: strerror(code)))\n"
+    }
+
     /// With no IPVS netlink family, ipvsadm falls back to the kernel's old socket-option
     /// interface and reports what that says: EPERM without CAP_NET_RAW, else (with no
     /// IPVS at all) ENOPROTOOPT. Asked the same way here, so the message is the same

@@ -10,7 +10,18 @@ import Musl
 /// line (the program name first, as in argv) and returns the exit status. The caller
 /// owns the process: `main` reads argv and exits.
 public func runIPVSAdmin(_ arguments: [String]) -> Int32 {
-    let program = arguments.first ?? "ipvsadm"
+    runIPVSAdmin(words: arguments.map { ArgumentText.string($0) })
+}
+
+/// The same, for argv as the kernel gives it: words of bytes, not necessarily UTF-8.
+/// A refused word is echoed in its own bytes.
+public func runIPVSAdmin(arguments: [[UInt8]]) -> Int32 {
+    runIPVSAdmin(words: arguments.map { ArgumentText.string($0) })
+}
+
+/// `words` in `ArgumentText`'s form.
+private func runIPVSAdmin(words: [String]) -> Int32 {
+    let program = words.first ?? "ipvsadm"
     let output = FileOutput(descriptor: STDOUT_FILENO)
     let errors = FileOutput(descriptor: STDERR_FILENO, bufferLimit: 0)
     // --netns comes first of all: the socket, its family and every /proc read belong to
@@ -25,15 +36,10 @@ public func runIPVSAdmin(_ arguments: [String]) -> Int32 {
     }
     let control: IPVSClient
     let info: IPVSInfo
-    do {
-        control = try IPVSClient()
-    } catch {
-        errors.write(ErrorMessages.cannotInitialize(ErrorMessages.fallbackInterfaceErrno()))
-        return 2
-    }
-    do {
-        info = try control.info()
-    } catch {
+    switch connect() {
+    case .success(let connection):
+        (control, info) = connection
+    case .failure(let error):
         errors.write(ErrorMessages.cannotInitialize(error.code))
         return 2
     }
@@ -41,7 +47,52 @@ public func runIPVSAdmin(_ arguments: [String]) -> Int32 {
         control: control, info: info, program: program, output: output, errors: errors,
         restoreInput: .descriptor(STDIN_FILENO),
         readConnections: { () throws(IPVSError) in try ConnectionTable.read() })
-    return session.run(Array(arguments.dropFirst()))
+    return session.run(Array(words.dropFirst()))
+}
+
+/// Opens IPVS as ipvsadm does: where that fails, it has modprobe load `ip_vs` (whose
+/// own messages come first) and, if modprobe succeeds, tries once more. The failure's
+/// errno is the one ipvsadm reports.
+private func connect() -> Result<(IPVSClient, IPVSInfo), IPVSError> {
+    func attempt() -> Result<(IPVSClient, IPVSInfo), IPVSError> {
+        let control: IPVSClient
+        do {
+            control = try IPVSClient()
+        } catch {
+            return .failure(IPVSError(.initialize, code: ErrorMessages.fallbackInterfaceErrno()))
+        }
+        do {
+            return .success((control, try control.info()))
+        } catch {
+            return .failure(error)
+        }
+    }
+    let first = attempt()
+    guard case .failure = first, KernelModule.load("ip_vs") else { return first }
+    return attempt()
+}
+
+/// Loading a kernel module the way ipvsadm does.
+enum KernelModule {
+    /// The program ipvsadm runs, by this path (no PATH search).
+    static let modprobe = "/sbin/modprobe"
+
+    /// Runs `/sbin/modprobe -- NAME` with this process's environment and standard
+    /// streams and waits for it; true when it ran and exited with status 0.
+    static func load(_ name: String, modprobe: String = modprobe) -> Bool {
+        let arguments = [modprobe, "--", name]
+        var argv = arguments.map { strdup($0) }
+        argv.append(nil)
+        defer { for word in argv { free(word) } }
+        var child: pid_t = 0
+        guard posix_spawn(&child, modprobe, nil, nil, argv, environ) == 0 else { return false }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 {
+            guard errno == EINTR else { return false }
+        }
+        // Exited (no signal in the low 7 bits) with status 0.
+        return status & 0x7f == 0 && (status >> 8) & 0xff == 0
+    }
 }
 
 /// The value of `--netns NAME` or `--netns=NAME` (an extension), if given; the parser

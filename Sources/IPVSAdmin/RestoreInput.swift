@@ -3,7 +3,10 @@ import IPVS
 /// Restore input split as ipvsadm splits it: lines of words separated by spaces, tabs or
 /// carriage returns; a word "ipvsadm" anywhere is dropped; lines left empty are skipped.
 /// Like ipvsadm's reader, a last line without a newline is lost if it ends in two or
-/// more blanks (the reader meets the end of input while skipping them).
+/// more blanks (the reader meets the end of input while skipping them). Its reader also
+/// takes a word at most `maximumWordLength` bytes at a time (the rest of a longer run is
+/// the next word), and a word is a C string: it ends at a NUL, and the bytes after one
+/// up to the next blank are dropped (a word that starts with NUL is empty, not absent).
 ///
 /// Words stay byte ranges of the input until a line needs the general parser: lines in
 /// the form `-S -n` writes are recognised directly (`canonicalCommand`), which is what
@@ -16,6 +19,9 @@ struct RestoreInput {
     private(set) var words: [Range<Int>] = []
     /// The 1-based number of the line read last.
     private(set) var lineNumber = 0
+
+    /// The most bytes ipvsadm's reader takes as one word.
+    static let maximumWordLength = 4096
 
     init(_ input: [UInt8]) {
         bytes = input
@@ -34,9 +40,19 @@ struct RestoreInput {
                     while index < end && Self.isBlank(input[index]) { index += 1 }
                     guard index < end && input[index] != UInt8(ascii: "\n") else { break }
                     let start = index
-                    while index < end && !Self.endsWord(input[index]) { index += 1 }
-                    if !ASCIIBytes.range(start..<index, of: input, is: "ipvsadm") {
-                        words.append(start..<index)
+                    let limit = min(end, start + Self.maximumWordLength)
+                    var wordEnd = -1  // where a NUL cuts the word
+                    while index < limit {
+                        let byte = input[index]
+                        if byte <= UInt8(ascii: " ") {
+                            if Self.endsWord(byte) { break }
+                            if byte == 0 && wordEnd < 0 { wordEnd = index }
+                        }
+                        index += 1
+                    }
+                    let word = start..<(wordEnd < 0 ? index : wordEnd)
+                    if !ASCIIBytes.range(word, of: input, is: "ipvsadm") {
+                        words.append(word)
                     }
                 }
                 let terminated = index < end
@@ -66,7 +82,7 @@ struct RestoreInput {
 
     /// The current line's words, for the general parser.
     var strings: [String] {
-        words.map { String(decoding: bytes[$0], as: UTF8.self) }
+        words.map { ArgumentText.string(bytes[$0]) }
     }
 
     /// All lines' words.

@@ -127,17 +127,36 @@ struct CommandLineKernelTests {
     }
 }
 
-/// On a kernel without IPVS (the build machine itself), ipvsadm must fail cleanly.
+/// On a kernel without IPVS (the build machine itself), ipvsadm must fail cleanly, as
+/// the reference does: it has `/sbin/modprobe -- ip_vs` try to load the module (whose
+/// own message comes first), then says it cannot initialize IPVS, even for `-h`.
 @Suite(.enabled(if: !kernelAvailable && !FileManager.default.fileExists(atPath: "/proc/net/ip_vs")
     && FileManager.default.isExecutableFile(atPath: ipvsadmBinary), "needs a kernel without IPVS and a built binary"))
 struct NoIPVSKernelTests {
-    @Test func saysTheProtocolIsNotAvailable() throws {
+    static let argumentLists = [["-L", "-n"], ["-h"], ["-A", "-t", "10.0.0.1:80"], []]
+
+    @Test func triesModprobeThenSaysTheProtocolIsNotAvailable() throws {
         let expected = getuid() == 0 ? "Protocol not available" : "Permission denied (you must be root)"
-        for arguments in [["-L", "-n"], ["-h"], ["-A", "-t", "10.0.0.1:80"], []] {
+        // What modprobe itself says about ip_vs here (nothing, where there is no modprobe).
+        var modprobe = ""
+        if FileManager.default.isExecutableFile(atPath: "/sbin/modprobe") {
+            let result = try run("/sbin/modprobe", ["--", "ip_vs"])
+            try #require(result.status != 0, "ip_vs loads here: this is not a host without IPVS")
+            modprobe = result.output + result.errors
+        }
+        for arguments in Self.argumentLists {
             try #expect(ipvsadm(arguments) == CommandResult(
                 status: 2, output: "",
-                errors: "Can't initialize ipvs: \(expected)\n"
+                errors: modprobe + "Can't initialize ipvs: \(expected)\n"
                     + "Are you sure that IP Virtual Server is built in the kernel or as module?\n"))
+        }
+    }
+
+    /// Byte for byte what the reference prints on this host, where it is installed.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ipvsadm"), "no reference ipvsadm"))
+    func failsAsTheReferenceDoes() throws {
+        for arguments in Self.argumentLists {
+            #expect(try run(ipvsadmBinary, arguments) == run("/usr/sbin/ipvsadm", arguments))
         }
     }
 }
@@ -179,6 +198,25 @@ struct SaveRestoreScriptTests {
 /// The README's deliberate deviations from ipvsadm 1.31, on the real kernel.
 @Suite(.serialized, .enabled(if: kernelAvailable, "needs a kernel with IPVS (run by Scripts/test in the VM)"))
 struct DeliberateDeviationTests {
+    @Test func aFailedWriteToStandardOutputIsReported() throws {
+        try inFreshNetworkNamespace {
+            try #expect(ipvsadm(["-A", "-t", "10.0.0.1:80"]).status == 0)
+            for arguments in [["-S", "-n"], ["-L", "-n"], ["-h"]] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: ipvsadmBinary)
+                process.arguments = arguments
+                process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+                let stderr = Pipe()
+                process.standardError = stderr
+                try process.run()
+                let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 1)
+                #expect(String(decoding: errors, as: UTF8.self) == "\(ipvsadmBinary): write error: No space left on device\n")
+            }
+        }
+    }
+
     @Test func largeFirewallMarksPrintUnsignedAndSurviveSaveRestore() throws {
         try inFreshNetworkNamespace {
             try #expect(ipvsadm(["-A", "-f", "3000000000", "-s", "rr"]).status == 0)

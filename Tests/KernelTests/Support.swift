@@ -66,14 +66,19 @@ struct CommandResult: Equatable, CustomStringConvertible {
 
 /// Runs the ipvsadm under test (as argv[0] "ipvsadm", like a PATH lookup) in this thread's namespace.
 func ipvsadm(_ arguments: [String], input: String? = nil, asUser user: String? = nil) throws -> CommandResult {
-    let process = Process()
     if let user {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--", ipvsadmBinary] + arguments
-    } else {
-        process.executableURL = URL(fileURLWithPath: ipvsadmBinary)
-        process.arguments = arguments
+        return try run(
+            "/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--", ipvsadmBinary] + arguments,
+            input: input)
     }
+    return try run(ipvsadmBinary, arguments, input: input)
+}
+
+/// Runs a program with `input` on its standard input; its status and what it wrote.
+func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     let stdout = Pipe()
     let stderr = Pipe()
     let stdin = Pipe()
