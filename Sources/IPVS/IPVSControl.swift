@@ -89,16 +89,21 @@ extension IPVSControl {
         }
     }
 
-    /// The whole table as one value: every service with all its real servers, the
-    /// timeouts and the daemons. The kernel has no atomic read of all of it: a table
+    /// The whole table as one value: every service with all its real servers (each once),
+    /// the timeouts and the daemons. The kernel has no atomic read of all of it: a table
     /// changed by someone else meanwhile may be read half before, half after.
     public func snapshot() throws(IPVSError) -> IPVSSnapshot {
-        let services = try self.services()
+        // A dump resumed while another namespace changes its table can repeat entries:
+        // each service, and each real server of a service, is taken once, as first seen.
+        var seen = Set<ServiceKey>()
+        let services = try self.services().filter { seen.insert($0.key).inserted }
         var entries: [IPVSSnapshot.Entry] = []
         entries.reserveCapacity(services.count)
         var index = 0
         try destinations(ofEach: services.map(\.key)) { _, destinations in
-            entries.append(IPVSSnapshot.Entry(service: services[index], destinations: destinations))
+            var seenDestinations = Set<DestinationKey>()
+            entries.append(IPVSSnapshot.Entry(
+                service: services[index], destinations: destinations.filter { seenDestinations.insert($0.key).inserted }))
             index += 1
         }
         return IPVSSnapshot(services: entries, timeouts: try timeouts(), daemons: try daemons())

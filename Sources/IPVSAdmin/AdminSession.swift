@@ -225,7 +225,7 @@ public final class AdminSession {
         do {
             try control.destinations(ofEach: unsummarized) { _, destinations in
                 writeSummarized(upTo: services.count)
-                formatter.write(services[next], destinations, to: &text)
+                formatter.write(services[next], Self.firstOfEach(destinations), to: &text)
                 next += 1
                 flushIfLarge(&text)
             }

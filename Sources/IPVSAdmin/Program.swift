@@ -26,7 +26,7 @@ private func runIPVSAdmin(words: [String]) -> Int32 {
     let errors = FileOutput(descriptor: STDERR_FILENO, bufferLimit: 0)
     // --netns comes first of all: the socket, its family and every /proc read belong to
     // the namespace the thread is in when they are made.
-    if let namespace = namespaceArgument(arguments.dropFirst()) {
+    if let namespace = namespaceArgument(words.dropFirst()) {
         do {
             try NetworkNamespace.enter(path: NetworkNamespace.path(of: namespace))
         } catch {
