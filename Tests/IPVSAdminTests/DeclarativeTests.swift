@@ -287,8 +287,17 @@ import Testing
     @Test func aDrainedServerGoesAtOnce() {
         let fake = Self.table()
         let wanted = "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 2\n"
+        let before = fake.requests.count
         let applied = invoke(fake, ["--apply", "-", "--drain", "60"], stdin: wanted)
         #expect(applied.status == 0)
+        // A service that goes away: weight 0, then its real server, then the service.
+        let sent = Array(fake.requests[before...])
+        let dns = udp("10.0.0.2", 53)
+        let order = [
+            IPVSRequest.editDestination(server("10.1.0.3", 53), dest(weight: 0, upper: 100, lower: 50), service: dns),
+            .deleteDestination(server("10.1.0.3", 53), service: dns), .deleteService(dns),
+        ].map { sent.firstIndex(of: $0) }
+        #expect(order.allSatisfy { $0 != nil } && order == order.sorted { ($0 ?? 0) < ($1 ?? 0) }, "\(sent)")
         #expect(applied.output.split(separator: "\n").sorted() == [
             "-D -f 7 -6", "-D -u 10.0.0.2:53",
             "-d -t 10.0.0.1:80 -r 10.1.0.1:80   (drained)",

@@ -64,8 +64,8 @@ extension IPVSControl {
 
     /// `execute(_:)` that drains first: real servers the plan removes (with those of the
     /// services it removes) get weight 0 while everything else is done; each is removed
-    /// once it has no active and no inactive connections, or after `seconds`; a removed
-    /// service goes when its last real server has. `pollInterval` is how often the
+    /// once it has no active and no inactive connections, or after `seconds`; a service
+    /// the plan removes goes once its last real server has. `pollInterval` is how often the
     /// connections are read; `progress` hears each wait and each removal. A refusal before
     /// the waiting is undone as in `execute`; a removal refused after it is thrown as is.
     public func execute(
@@ -92,8 +92,11 @@ extension IPVSControl {
             case .deleteService(let service):
                 let index = drainingEntry(service)
                 draining[index].removal = step
+                // Its real servers drain and go one by one; the service goes after the last.
                 for case .addDestination(let key, let configuration, _) in step.undo {
-                    draining[index].destinations.append(DrainingDestination(key: key, step: nil))
+                    draining[index].destinations.append(DrainingDestination(key: key, step: IPVSPlan.Step(
+                        request: .deleteDestination(key, service: service),
+                        undo: [.addDestination(key, configuration, service: service)], origin: step.origin)))
                     immediate.append(Self.weightZero(key, configuration, service: service, origin: step.origin))
                 }
             default:
@@ -124,7 +127,7 @@ extension IPVSControl {
                             inactive: counts[destination.key]?.inactive ?? 0))
                         return false
                     }
-                    if let step = destination.step { removals.append(step) }
+                    removals.append(destination.step)
                     progress(.removedDestination(destination.key, service: key, connections: connections))
                     return true
                 }
@@ -204,8 +207,8 @@ extension IPVSControl {
 
 private struct DrainingDestination {
     let key: DestinationKey
-    /// Its own removal; nil when its service's removal takes it.
-    let step: IPVSPlan.Step?
+    /// Its removal.
+    let step: IPVSPlan.Step
 }
 
 private struct DrainingService {
