@@ -37,3 +37,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer targets (Fuzz/, run by Scripts/fuzz). They have no main of their own
+// (libFuzzer's is linked in with -sanitize=fuzzer), so they exist only in the manifest
+// Scripts/fuzz evaluates, with IPVS_FUZZ set; there the programs with a main and the
+// tests are left out, so that one `swift build` builds every fuzz target.
+if Context.environment["IPVS_FUZZ"] != nil {
+    package.products = []
+    package.targets.removeAll { $0.type == .executable || $0.type == .test }
+    package.targets.removeAll { $0.name == "TestSupport" }
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["FuzzDriver"], path: "Fuzz/FuzzSupport"))
+    for name in ["FuzzArguments", "FuzzRestore", "FuzzTableListing", "FuzzConnections", "FuzzReplies"] {
+        package.targets.append(.executableTarget(
+            name: name, dependencies: ["FuzzSupport", "IPVS", "IPVSAdmin", "CIPVSShim", "CNetlink"], path: "Fuzz/\(name)"))
+    }
+}
