@@ -48,7 +48,9 @@ if Context.environment["IPVS_FUZZ"] != nil {
     package.targets.removeAll { $0.name == "TestSupport" }
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"))
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["FuzzDriver"], path: "Fuzz/FuzzSupport"))
-    for name in ["FuzzArguments", "FuzzRestore", "FuzzTableListing", "FuzzConnections", "FuzzReplies"] {
+    for name in [
+        "FuzzArguments", "FuzzRestore", "FuzzTableListing", "FuzzConnections", "FuzzReplies", "FuzzConfiguration",
+    ] {
         package.targets.append(.executableTarget(
             name: name, dependencies: ["FuzzSupport", "IPVS", "IPVSAdmin", "CIPVSShim", "CNetlink"], path: "Fuzz/\(name)"))
     }

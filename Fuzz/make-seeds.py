@@ -8,6 +8,7 @@ connection tables, the /proc/net/ip_vs listing of TableListingTests, and netlink
 built here the way the kernel lays them out (ReplyDecodingTests' shapes).
 """
 import glob
+import json
 import hashlib
 import os
 import re
@@ -17,7 +18,7 @@ import sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 out = sys.argv[1]
-targets = ["FuzzArguments", "FuzzRestore", "FuzzTableListing", "FuzzConnections", "FuzzReplies"]
+targets = ["FuzzArguments", "FuzzRestore", "FuzzTableListing", "FuzzConnections", "FuzzReplies", "FuzzConfiguration"]
 for target in targets:
     os.makedirs(os.path.join(out, target), exist_ok=True)
 
@@ -77,6 +78,7 @@ for path in sorted(glob.glob(os.path.join(root, "Tests/IPVSAdminTests/Golden/*.e
             stdout = rest.split("--- stdout\n", 1)[1].split("\n--- ")[0]
             if stdout.strip():
                 seed("FuzzRestore", stdout)
+                seed("FuzzConfiguration", stdout)
 
 # /proc/net/ip_vs as TableListingTests has it, whole and a service at a time.
 tests = open(os.path.join(root, "Tests/IPVSTests/TableListingTests.swift"), encoding="utf-8").read()
@@ -138,3 +140,24 @@ seed("FuzzReplies", b"\5" + attr(3, daemon_v6, nested=True))
 for target in targets:
     count = len(os.listdir(os.path.join(out, target)))
     print(f"{target}: {count} seeds")
+
+# What --apply reads as JSON: documents in the shape `-S --json` and `-L --json` write.
+service = {"family": "ipv4", "protocol": "tcp", "address": "10.0.0.1", "port": 80, "scheduler": "sh",
+           "scheduler_flags": ["sh-fallback", "sh-port"], "persistent": 300, "netmask": "255.255.255.0",
+           "pe": None, "one_packet": False, "destinations": [
+               {"address": "10.1.0.1", "port": 80, "forward": "masq", "weight": 1, "upper_threshold": 10,
+                "lower_threshold": 5},
+               {"address": "10.1.0.2", "port": 80, "forward": "tunnel", "weight": 2, "upper_threshold": 0,
+                "lower_threshold": 0, "tunnel": {"type": "gue", "port": 6080, "checksum": "remcsum"}}]}
+fwmark = {"family": "ipv6", "fwmark": 7, "scheduler": "rr", "scheduler_flags": ["flag-3"], "netmask": 64,
+          "pe": "sip", "one_packet": True, "destinations": [{"address": "2001:db8::1", "forward": "route"}]}
+counters = {"connections": 18446744073709551615, "packets_in": 1, "packets_out": 2, "bytes_in": 3, "bytes_out": 4}
+listed = dict(service, stats=counters, rates=counters)
+document = {"services": [service, fwmark], "timeouts": {"tcp": 900, "tcp_fin": 120, "udp": 300},
+            "daemons": [{"state": "master", "interface": "eth0", "syncid": 7, "sync_maxlen": 1472,
+                         "mcast_group": "224.0.0.81", "mcast_port": 8848, "mcast_ttl": 1}]}
+seed("FuzzConfiguration", json.dumps(document, indent=2) + "\n")
+seed("FuzzConfiguration", json.dumps({"services": [listed]}))
+seed("FuzzConfiguration", json.dumps({"services": []}))
+seed("FuzzConfiguration", "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 1\n# c\n"
+     "--set 10 20 30\n--start-daemon master --mcast-interface eth0 --syncid 3\n")
