@@ -304,7 +304,8 @@ public final class AdminSession {
             case .service(let key):
                 let service = try control.service(key)
                 output.write(bytes: TableDocument.write(
-                    services: [(service, try control.destinations(of: key))], timeouts: nil, daemons: nil,
+                    services: [(service, Self.firstOfEach(try control.destinations(of: key)))], timeouts: nil,
+                    daemons: nil,
                     statistics: true))
             case .timeouts:
                 output.write(bytes: TableDocument.write(timeouts: try control.timeouts(), daemons: nil))

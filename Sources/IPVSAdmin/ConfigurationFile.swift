@@ -190,6 +190,15 @@ enum ConfigurationFile {
             if !name.isEmpty { configuration.persistenceEngine = name }
         }
         if try fields.optional("one_packet")?.bool() == true { configuration.flags.insert(.onePacket) }
+        // The checks ipvsadm makes of -A, in its words.
+        if case .address(let proto, _, let port) = key {
+            if port == 0 && !configuration.flags.contains(.persistent) {
+                throw fields.problem("port", "Zero port specified for non-persistent service")
+            }
+            if configuration.flags.contains(.onePacket) && proto != .udp {
+                throw fields.problem("one_packet", "One-Packet Scheduling is only for UDP virtual services")
+            }
+        }
 
         var service = IPVSConfiguration.Service(key: key, configuration: configuration, origin: path)
         if let destinations = try fields.optional("destinations") {

@@ -36,7 +36,7 @@ public enum IPVSDrainEvent: Sendable, Hashable {
     /// Real servers still holding connections, and the seconds left before they are removed anyway.
     case waiting([IPVSDrainStatus], secondsLeft: Int)
     /// A real server was removed: `connections` were left on it (0 when it drained).
-    case removedDestination(DestinationKey, service: ServiceKey, connections: UInt32)
+    case removedDestination(DestinationKey, service: ServiceKey, connections: UInt64)
     /// A service whose real servers have all drained was removed.
     case removedService(ServiceKey)
 }
@@ -112,29 +112,35 @@ extension IPVSControl {
             let timedOut = clock.now >= deadline
             var waiting: [IPVSDrainStatus] = []
             var removals: [IPVSPlan.Step] = []
+            var removalEvents: [IPVSDrainEvent] = []
             for index in draining.indices {
                 let key = draining[index].key
-                let counts = (try? destinations(of: key)).map { list in
-                    Dictionary(list.map { ($0.key, $0.connections) }, uniquingKeysWith: { first, _ in first })
-                } ?? [:]
+                let counts: [DestinationKey: ConnectionCounts]
+                do throws(IPVSError) {
+                    counts = Dictionary(
+                        try destinations(of: key).map { ($0.key, $0.connections) }, uniquingKeysWith: { first, _ in first })
+                } catch {
+                    guard timedOut else { continue }  // unknown for now: asked again next round
+                    counts = [:]
+                }
                 var pending = draining[index].destinations
                 pending.removeAll { destination in
-                    let connections = counts[destination.key].map { $0.active + $0.inactive } ?? 0
+                    let current = counts[destination.key] ?? ConnectionCounts()
+                    let connections = UInt64(current.active) + UInt64(current.inactive)
                     guard connections == 0 || timedOut else {
                         waiting.append(IPVSDrainStatus(
-                            service: key, destination: destination.key,
-                            active: counts[destination.key]?.active ?? 0,
-                            inactive: counts[destination.key]?.inactive ?? 0))
+                            service: key, destination: destination.key, active: current.active,
+                            inactive: current.inactive))
                         return false
                     }
                     removals.append(destination.step)
-                    progress(.removedDestination(destination.key, service: key, connections: connections))
+                    removalEvents.append(.removedDestination(destination.key, service: key, connections: connections))
                     return true
                 }
                 draining[index].destinations = pending
                 if draining[index].destinations.isEmpty, let removal = draining[index].removal {
                     removals.append(removal)
-                    progress(.removedService(key))
+                    removalEvents.append(.removedService(key))
                 }
             }
             draining.removeAll { $0.destinations.isEmpty }
@@ -142,6 +148,7 @@ extension IPVSControl {
                 // Past the point of no return: what drained stays removed.
                 var removed: [IPVSPlan.Step] = []
                 try execute(removals, batchSize: batchSize, done: &removed, rollBack: false)
+                removalEvents.forEach(progress)
             }
             guard !draining.isEmpty else { break }
             let left = deadline - clock.now
