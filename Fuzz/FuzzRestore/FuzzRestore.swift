@@ -25,7 +25,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     while reader.nextLine() {
         lines += 1
         guard let shortcut = reader.canonicalCommand() else { continue }
-        let general = Result { () throws(CommandLineError) in try CommandLineParser.parse(reader.strings) }
+        let general = Result { () throws(CommandLineError) in try CommandLineParser.parse(reader.strings, inputLine: true) }
         precondition(general == .success(shortcut), "restore shortcut \(shortcut) but parser \(general) for \(reader.strings)")
     }
     let fromBytes = collect(RestoreParser(.bytes(Array(bytes))))

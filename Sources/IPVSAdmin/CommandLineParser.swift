@@ -13,11 +13,16 @@ public struct CommandLineParser {
     /// The longest persistence timeout ipvsadm accepts: 31 days.
     static let maximumTimeout = 86400 * 31
 
-    /// Parses `arguments` (without the program name).
-    public static func parse(_ arguments: [String]) throws(CommandLineError) -> AdminCommand {
+    /// Parses `arguments` (without the program name). `inputLine`: they are a line of
+    /// `-R` input or of a rules file, where options of the whole process (`--netns`) have
+    /// no place.
+    public static func parse(_ arguments: [String], inputLine: Bool = false) throws(CommandLineError) -> AdminCommand {
         var parser = CommandLineParser(arguments)
+        parser.inputLine = inputLine
         return try parser.run()
     }
+
+    private var inputLine = false
 
     private var scanner: ArgumentScanner
     private var command: Command = .flush
@@ -540,6 +545,7 @@ extension CommandLineParser {
     }
 
     static func readNamespace(_ parser: inout Self, _ name: String) throws(CommandLineError) {
+        guard !parser.inputLine else { throw parser.fatal("--netns is for the command line, not for a line of input") }
         guard !name.isEmpty else { throw parser.fatal("--netns needs a name or a path") }
     }
 

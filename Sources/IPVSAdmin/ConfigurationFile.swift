@@ -64,7 +64,7 @@ enum ConfigurationFile {
     private static func readLine(_ input: RestoreInput, place: String) throws(Problem) -> AdminCommand {
         if let command = input.canonicalCommand() { return command }
         do {
-            return try CommandLineParser.parse(input.strings)
+            return try CommandLineParser.parse(input.strings, inputLine: true)
         } catch {
             switch error {
             case .fatal(let message, _):

@@ -69,7 +69,7 @@ final class RestoreParser: Sendable {
                     chunk.append(.command(command))
                 } else {
                     do {
-                        chunk.append(.command(try CommandLineParser.parse(reader.strings)))
+                        chunk.append(.command(try CommandLineParser.parse(reader.strings, inputLine: true)))
                     } catch {
                         chunk.append(.refused(error))
                     }

@@ -330,6 +330,12 @@ import Testing
         #expect(namespaceArgument(["-L", "--netns", "blue"]) == "blue")
         #expect(namespaceArgument(["-L", "--netns=/run/netns/x"]) == "/run/netns/x")
         #expect(namespaceArgument(["-L", "-n"]) == nil)
+        // A line of input cannot move the whole process.
+        let restored = invoke(FakeIPVS(), ["-R"], stdin: "-A -t 10.0.0.1:80 --netns blue\n")
+        #expect(restored.status == 2)
+        #expect(restored.errors == "--netns is for the command line, not for a line of input\n")
+        #expect(invoke(FakeIPVS(), ["--apply", "-"], stdin: "-A -t 10.0.0.1:80 --netns blue\n").errors
+            == "standard input: line 1: --netns is for the command line, not for a line of input\n")
     }
 }
 
