@@ -206,30 +206,3 @@ struct DeclarativeKernelTests {
         }
     }
 }
-
-/// The reference ipvsadm, in this thread's namespace.
-func reference(_ arguments: [String], input: String? = nil) throws -> CommandResult {
-    try run("/usr/sbin/ipvsadm", arguments, input: input, argv0: "ipvsadm")
-}
-
-/// Any program, with its output; argv[0] as given.
-func run(_ path: String, _ arguments: [String], input: String? = nil, argv0: String? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let stdout = Pipe()
-    let stderr = Pipe()
-    let stdin = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(
-        status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-        errors: String(decoding: errors, as: UTF8.self))
-}

@@ -68,16 +68,21 @@ struct CommandResult: Equatable, CustomStringConvertible {
 func ipvsadm(_ arguments: [String], input: String? = nil, asUser user: String? = nil) throws -> CommandResult {
     if let user {
         return try run(
-            "/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--", ipvsadmBinary] + arguments,
-            input: input)
+            "/usr/bin/setpriv",
+            ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--", ipvsadmBinary] + arguments, input: input)
     }
     return try run(ipvsadmBinary, arguments, input: input)
 }
 
-/// Runs a program with `input` on its standard input; its status and what it wrote.
-func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> CommandResult {
+/// The reference ipvsadm, in this thread's namespace.
+func reference(_ arguments: [String], input: String? = nil) throws -> CommandResult {
+    try run("/usr/sbin/ipvsadm", arguments, input: input)
+}
+
+/// Any program in this thread's namespace, with what it wrote and its exit status.
+func run(_ path: String, _ arguments: [String], input: String? = nil) throws -> CommandResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let stdout = Pipe()
     let stderr = Pipe()
