@@ -286,16 +286,11 @@ public struct CommandLineParser {
         let names = text.split(separator: ",", omittingEmptySubsequences: true)
         guard !names.isEmpty else { throw fatal("invalid scheduler flag `\(text)'") }
         for name in names {
-            switch name {
-            case "flag-1": flags.insert(.schedulerFlag1)
-            case "flag-2": flags.insert(.schedulerFlag2)
-            case "flag-3": flags.insert(.schedulerFlag3)
-            case "sh-fallback", "sh-port", "mh-fallback", "mh-port":
-                flags.insert(name.hasSuffix("fallback") ? .schedulerFlag1 : .schedulerFlag2)
-                guard scheduler == name.prefix(2) else { throw fatal("incompatible scheduler flag `\(name)'") }
-            default:
+            guard let (flag, only) = ServiceConfiguration.schedulerFlag(named: name) else {
                 throw fatal("invalid scheduler flag `\(name)'")
             }
+            flags.insert(flag)
+            if let only, scheduler != only { throw fatal("incompatible scheduler flag `\(name)'") }
         }
         return flags
     }

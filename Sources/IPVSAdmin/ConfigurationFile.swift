@@ -139,7 +139,7 @@ enum ConfigurationFile {
             }
             let address = try fields.required("address").address()
             if let family, family != address.family {
-                throw fields.problem("address", "not an \(familyName(family)) address")
+                throw fields.problem("address", "not an \(TableDocument.familyName(family)) address")
             }
             key = .address(proto, address, port: UInt16(try fields.required("port").integer(in: 0...65535)))
         }
@@ -155,20 +155,14 @@ enum ConfigurationFile {
         if let flags = try fields.optional("scheduler_flags") {
             for (index, element) in try flags.elements().enumerated() {
                 let name = try element.string()
-                switch name {
-                case "flag-1": configuration.flags.insert(.schedulerFlag1)
-                case "flag-2": configuration.flags.insert(.schedulerFlag2)
-                case "flag-3": configuration.flags.insert(.schedulerFlag3)
-                case "sh-fallback", "sh-port", "mh-fallback", "mh-port":
-                    guard configuration.scheduler.rawValue == name.prefix(2) else {
-                        throw Problem(
-                            place: "\(path).scheduler_flags[\(index)]",
-                            message: "\"\(name)\" is a flag of the \(name.prefix(2)) scheduler only")
-                    }
-                    configuration.flags.insert(name.hasSuffix("fallback") ? .schedulerFlag1 : .schedulerFlag2)
-                default:
-                    throw Problem(place: "\(path).scheduler_flags[\(index)]", message: "unknown scheduler flag \"\(name)\"")
+                let place = "\(path).scheduler_flags[\(index)]"
+                guard let (flag, only) = ServiceConfiguration.schedulerFlag(named: name) else {
+                    throw Problem(place: place, message: "unknown scheduler flag \"\(name)\"")
                 }
+                if let only, configuration.scheduler.rawValue != only {
+                    throw Problem(place: place, message: "\"\(name)\" is a flag of the \(only) scheduler only")
+                }
+                configuration.flags.insert(flag)
             }
         }
         if let persistent = try fields.optional("persistent") {
@@ -298,7 +292,6 @@ enum ConfigurationFile {
         return daemon
     }
 
-    private static func familyName(_ family: AddressFamily) -> String { TableDocument.familyName(family) }
 }
 
 /// An object's members, read one by one with the JSON path of each in its messages.

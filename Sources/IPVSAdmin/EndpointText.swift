@@ -58,6 +58,19 @@ extension ServiceConfiguration {
     }
 
     var hasSchedulerFlags: Bool { !flags.isDisjoint(with: .schedulerFlags) }
+
+    /// What a name `-b` takes stands for: its flag, and the one scheduler it belongs to
+    /// (nil: any). nil for a name `-b` does not take.
+    static func schedulerFlag(named name: some StringProtocol) -> (flag: ServiceFlags, scheduler: String?)? {
+        switch name {
+        case "flag-1": return (.schedulerFlag1, nil)
+        case "flag-2": return (.schedulerFlag2, nil)
+        case "flag-3": return (.schedulerFlag3, nil)
+        case "sh-fallback", "mh-fallback": return (.schedulerFlag1, String(name.prefix(2)))
+        case "sh-port", "mh-port": return (.schedulerFlag2, String(name.prefix(2)))
+        default: return nil
+        }
+    }
 }
 
 extension PersistenceNetmask {
