@@ -100,9 +100,20 @@ public final class IPVSClient: IPVSControl {
         summarizingDestinations each: (_ service: ServiceKey, _ destinations: [DestinationSummary]) -> Void
     ) throws(IPVSError) -> [Service] {
         guard let reader = TableListing.Reader.start() else { return try services() }
-        let services: [Service]
+        // What the listing has read so far is taken between the service dump's messages:
+        // it never piles up while the dump runs, and `each` can keep it compact.
+        var replies = DecodedReplies<Service>()
+        var messagesSinceLook = 0
         do {
-            services = try self.services()
+            try transport.request(
+                command: IPVS_CMD_GET_SERVICE, operation: .listServices, dump: true, encode: { _ in }
+            ) { header in
+                replies.add(ReplyDecoding.service(header))
+                messagesSinceLook += 1
+                guard messagesSinceLook == Self.messagesBetweenLooks else { return }
+                messagesSinceLook = 0
+                for entry in reader.ready() { each(entry.service, entry.destinations) }
+            }
         } catch {
             reader.stop()
             throw error
@@ -110,8 +121,11 @@ public final class IPVSClient: IPVSControl {
         while let entries = reader.next() {
             for entry in entries { each(entry.service, entry.destinations) }
         }
-        return services
+        return try replies.all(.listServices)
     }
+
+    /// How many service messages are decoded between looks at the listing's progress.
+    private static let messagesBetweenLooks = 256
 
     /// The connection timeouts; one the kernel does not report (a protocol it was built
     /// without) reads 0, as in ipvsadm.

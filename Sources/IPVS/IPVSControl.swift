@@ -89,23 +89,31 @@ extension IPVSControl {
         }
     }
 
-    /// The whole table as one value: every service with all its real servers (each once),
-    /// the timeouts and the daemons. The kernel has no atomic read of all of it: a table
-    /// changed by someone else meanwhile may be read half before, half after.
-    public func snapshot() throws(IPVSError) -> IPVSSnapshot {
+    /// Every virtual service with all its real servers (each once), handed to `each` one
+    /// service at a time as its real servers arrive, in the kernel's order of services.
+    /// Only the service list and the entry at hand are held, so a program that writes or
+    /// compares as it goes reads a table of any size in little memory. The kernel has no
+    /// atomic read of the table: one changed by someone else meanwhile may be read half
+    /// before, half after.
+    public func readTable(_ each: (IPVSSnapshot.Entry) throws(IPVSError) -> Void) throws(IPVSError) {
         // A dump resumed while another namespace changes its table can repeat entries:
         // each service, and each real server of a service, is taken once, as first seen.
-        var seen = Set<ServiceKey>()
-        let services = try self.services().filter { seen.insert($0.key).inserted }
-        var entries: [IPVSSnapshot.Entry] = []
-        entries.reserveCapacity(services.count)
+        var services = try self.services()
+        services.removeRepeats(by: \.key)
         var index = 0
-        try destinations(ofEach: services.map(\.key)) { _, destinations in
-            var seenDestinations = Set<DestinationKey>()
-            entries.append(IPVSSnapshot.Entry(
-                service: services[index], destinations: destinations.filter { seenDestinations.insert($0.key).inserted }))
+        try destinations(ofEach: services.map(\.key)) { (_, destinations) throws(IPVSError) in
+            var destinations = destinations
+            destinations.removeRepeats(by: \.key)
             index += 1
+            try each(IPVSSnapshot.Entry(service: services[index - 1], destinations: destinations))
         }
+    }
+
+    /// The whole table as one value: every service with all its real servers (each once),
+    /// the timeouts and the daemons (see `readTable(_:)`, which holds less).
+    public func snapshot() throws(IPVSError) -> IPVSSnapshot {
+        var entries: [IPVSSnapshot.Entry] = []
+        try readTable { entries.append($0) }
         return IPVSSnapshot(services: entries, timeouts: try timeouts(), daemons: try daemons())
     }
 }

@@ -91,6 +91,12 @@ package enum TableListing {
             return batches.count == 1 ? batches[0] : Array(batches.joined())
         }
 
+        /// The entries read since the last call, without waiting (none if none are).
+        func ready() -> [Entry] {
+            let batches = entries.takeReady()
+            return batches.count == 1 ? batches[0] : Array(batches.joined())
+        }
+
         /// Stops reading early; the thread ends at its next block.
         func stop() {
             entries.stop()

@@ -186,20 +186,14 @@ public final class AdminSession {
         if formatter is ListFormatter { output.write(ListFormatter.versionLine(info)) }
         var services: [Service]
         // The default view needs nothing the kernel's text listing lacks: one read then
-        // replaces a netlink dump per service. Its real-server lines are written as the
-        // listing arrives (in the kernel's order of services, into one buffer) and put in
-        // place below.
-        var summarized = ByteText()
-        var summarizedLines: [ServiceKey: Range<Int>] = [:]
+        // replaces a netlink dump per service. Its real servers are kept compactly as the
+        // listing arrives (in the kernel's order of services) and written in place below.
+        var store = SummaryStore()
+        var summarizing = false
         do {
             if formatter.needsOnlyDestinationSummaries, let control = control as? SummarizingControl {
-                services = try control.services(summarizingDestinations: { service, destinations in
-                    guard summarizedLines[service] == nil else { return }  // the first listing of it counts
-                    let start = summarized.count
-                    formatter.writeDestinations(
-                        Self.firstOfEach(destinations.map(Destination.init)), of: service, to: &summarized)
-                    summarizedLines[service] = start..<summarized.count
-                })
+                summarizing = true
+                services = try control.services(summarizingDestinations: { store.append($0, $1) })
             } else {
                 services = try control.services()
             }
@@ -207,25 +201,23 @@ public final class AdminSession {
             report(error)
             throw Exit(status: 1)
         }
-        services = Self.firstOfEach(services)
-        if !formatter.options.contains(.noSort) { services = ReferenceOrder.sorted(services) }
+        services.removeRepeats(by: \.key)
+        let positions = summarizing ? store.positions(of: services) : [Int?](repeating: nil, count: services.count)
+        let order = formatter.options.contains(.noSort)
+            ? Array(services.indices) : ReferenceOrder.sortedIndices(services)
         var text = ByteText(formatter.title)
-        // Services in order: those the summary covered from its lines, the others as their
+        // Services in order: those the listing covered from the store, the others as their
         // real servers arrive (several dumps at once from the kernel's client).
         var next = 0
-        func writeSummarized(upTo end: Int) {
-            while next < end, let lines = summarizedLines[services[next].key] {
-                formatter.writeServiceLine(services[next], to: &text)
-                summarized.withBytes { text.append(buffer: UnsafeBufferPointer(rebasing: $0[lines])) }
-                next += 1
-                flushIfLarge(&text)
-            }
-        }
-        let unsummarized = services.filter { summarizedLines[$0.key] == nil }.map(\.key)
+        let unsummarized = order.filter { positions[$0] == nil }.map { services[$0].key }
         do {
             try control.destinations(ofEach: unsummarized) { _, destinations in
-                writeSummarized(upTo: services.count)
-                formatter.write(services[next], Self.firstOfEach(destinations), to: &text)
+                while let position = positions[order[next]] {
+                    formatter.write(services[order[next]], Self.firstOfEach(store.destinations(at: position)), to: &text)
+                    next += 1
+                    flushIfLarge(&text)
+                }
+                formatter.write(services[order[next]], Self.firstOfEach(destinations), to: &text)
                 next += 1
                 flushIfLarge(&text)
             }
@@ -234,7 +226,11 @@ public final class AdminSession {
             report(error)
             throw Exit(status: 1)
         }
-        writeSummarized(upTo: services.count)
+        while next < order.count, let position = positions[order[next]] {
+            formatter.write(services[order[next]], Self.firstOfEach(store.destinations(at: position)), to: &text)
+            next += 1
+            flushIfLarge(&text)
+        }
         output.write(bytes: text.bytes)
     }
 
@@ -259,19 +255,15 @@ public final class AdminSession {
     /// makes one come twice (one deleted, one go missing: see README). A listing shows
     /// each once, as first seen.
     static func firstOfEach(_ services: [Service]) -> [Service] {
-        firstOfEach(services, by: \.key)
+        var services = services
+        services.removeRepeats(by: \.key)
+        return services
     }
 
     static func firstOfEach(_ destinations: [Destination]) -> [Destination] {
-        firstOfEach(destinations, by: \.key)
-    }
-
-    private static func firstOfEach<Element, Key: Hashable>(_ elements: [Element], by key: (Element) -> Key)
-        -> [Element]
-    {
-        guard elements.count > 1 else { return elements }
-        var seen = Set<Key>(minimumCapacity: elements.count)
-        return elements.filter { seen.insert(key($0)).inserted }
+        var destinations = destinations
+        destinations.removeRepeats(by: \.key)
+        return destinations
     }
 
     private func listConnections(_ options: ListOptions) throws(Exit) {
@@ -320,21 +312,24 @@ public final class AdminSession {
         }
     }
 
-    /// `-S --json` (the configuration) and `-L --json` (with counters): the whole table.
+    /// `-S --json` (the configuration) and `-L --json` (with counters): the whole table,
+    /// written as each service's real servers arrive, so that no more than a service and
+    /// a block of text is held. A read that fails midway leaves the document unclosed:
+    /// no reader takes it for a whole table.
     private func writeJSONTable(statistics: Bool) throws(IPVSError) {
-        let snapshot = try control.snapshot()
-        output.write(bytes: TableDocument.write(
-            services: snapshot.services.map { ($0.service, $0.destinations) }, timeouts: snapshot.timeouts,
-            daemons: snapshot.daemons, statistics: statistics))
-    }
-
-    private func readSnapshot() throws(Exit) -> IPVSSnapshot {
-        do {
-            return try control.snapshot()
-        } catch {
-            report(error)
-            throw Exit(status: 1)
+        var json = JSONWriter()
+        json.beginObject()
+        json.beginArray("services")
+        try control.readTable { entry in
+            TableDocument.write(entry.service, entry.destinations, statistics: statistics, to: &json)
+            if let block = json.takeText() { output.write(bytes: block) }
         }
+        json.endArray()
+        TableDocument.write(try control.timeouts(), to: &json)
+        TableDocument.write(try control.daemons(), to: &json)
+        json.endObject()
+        json.finish()
+        if let block = json.takeText(ifLarger: false) { output.write(bytes: block) }
     }
 
     // MARK: Declarative changes (--apply, --diff)
@@ -345,20 +340,20 @@ public final class AdminSession {
     /// Reads and checks a configuration file ("-": standard input); bad input ends the run with 2.
     private func readConfiguration(_ file: String) throws(Exit) -> IPVSConfiguration {
         let name = file == "-" ? "standard input" : file
-        let read: Result<[UInt8], WholeFile.Failure>
-        switch (file, restoreInput) {
-        case ("-", .bytes(let given)): read = .success(given)
-        case ("-", .descriptor(let descriptor)):
-            read = WholeFile.read(descriptor: descriptor, limit: Self.maximumConfigurationSize)
-        default: read = WholeFile.read(path: file, limit: Self.maximumConfigurationSize)
-        }
-        let bytes: [UInt8]
-        switch read {
-        case .success(let contents): bytes = contents
-        case .failure(let failure): throw badInput("\(name): \(failure.message)")
-        }
-        do {
-            return try ConfigurationFile.read(bytes)
+        do throws(ConfigurationFile.Problem) {
+            switch (file, restoreInput) {
+            case ("-", .bytes(let given)):
+                return try ConfigurationFile.read(given)
+            case ("-", .descriptor(let descriptor)):
+                return try ConfigurationFile.read(descriptor: descriptor, limit: Self.maximumConfigurationSize)
+            default:
+                let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else {
+                    throw ConfigurationFile.Problem(place: nil, message: String(cString: strerror(errno)))
+                }
+                defer { close(descriptor) }
+                return try ConfigurationFile.read(descriptor: descriptor, limit: Self.maximumConfigurationSize)
+            }
         } catch {
             throw badInput("\(name): \(error)")
         }
@@ -372,7 +367,7 @@ public final class AdminSession {
     /// `--diff FILE`: the plan as `-R` lines; exits 1 when there is one, 0 when the table matches.
     private func diff(_ file: String) throws(Exit) {
         let wanted = try readConfiguration(file)
-        let plan = IPVSPlan(from: try readSnapshot(), to: wanted)
+        let plan = try readPlan(to: wanted)
         output.write(bytes: planLines(plan.steps.map(\.request)))
         if !plan.isEmpty { throw Exit(status: 1) }
     }
@@ -401,8 +396,7 @@ public final class AdminSession {
     private func apply(_ wanted: IPVSConfiguration, drainSeconds: Int?, holding lock: borrowing IPVSTableLock)
         throws(Exit)
     {
-        let before = try readSnapshot()
-        let plan = IPVSPlan(from: before, to: wanted)
+        let plan = try readPlan(to: wanted)
         guard !plan.isEmpty else { return }
         do {
             if let drainSeconds {
@@ -413,11 +407,23 @@ public final class AdminSession {
                 try control.execute(plan)
             }
         } catch {
-            try reportRefusal(error, before: before)
+            try reportRefusal(error, of: plan, to: wanted)
         }
     }
 
-    private func reportRefusal(_ failure: IPVSApplyError, before: IPVSSnapshot) throws(Exit) {
+    /// The plan from the kernel's table to `wanted`, compared as the table is read.
+    private func readPlan(to wanted: IPVSConfiguration) throws(Exit) -> IPVSPlan {
+        do {
+            return try IPVSPlan(reading: control, to: wanted)
+        } catch {
+            report(error)
+            throw Exit(status: 1)
+        }
+    }
+
+    private func reportRefusal(_ failure: IPVSApplyError, of plan: IPVSPlan, to wanted: IPVSConfiguration)
+        throws(Exit)
+    {
         output.flush()
         let request = String(decoding: planLines([failure.step.request]), as: UTF8.self).dropLast()
         let place = failure.step.origin.map { "\($0): " } ?? ""
@@ -426,7 +432,9 @@ public final class AdminSession {
             errors.write("the real servers drained so far stay removed; nothing was undone\n")
             throw Exit(status: 1)
         }
-        let remaining = (try? control.snapshot()).map { IPVSPlan(from: $0, to: IPVSConfiguration(before)) }
+        // The table as it was, from the wanted one and the plan's undo requests, last first.
+        let before = wanted.applying(plan.steps.reversed().lazy.flatMap(\.undo))
+        let remaining = try? IPVSPlan(reading: control, to: before)
         if failure.rollbackFailures.isEmpty, remaining?.isEmpty == true {
             errors.write("every change was undone: the table is as it was\n")
             throw Exit(status: 1)

@@ -1,5 +1,11 @@
 import IPVS
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// What `--apply` and `--diff` read: a JSON document as `-S --json` writes it, or rules
 /// text as `-S` writes it (`-A`/`-a` lines, `--set` and `--start-daemon` lines, blank
 /// lines and `#` comments). The whole file is read and checked before anything is sent.
@@ -14,8 +20,51 @@ enum ConfigurationFile {
 
     /// Reads a configuration; JSON when the first thing in it is `{`.
     static func read(_ bytes: [UInt8]) throws(Problem) -> IPVSConfiguration {
-        let first = bytes.first { ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains($0) }
-        let configuration = first == UInt8(ascii: "{") ? try readJSON(bytes) : try readRules(bytes)
+        let configuration = startsJSON(bytes) == true ? try readJSON(bytes) : try readRules(bytes)
+        return try validated(configuration)
+    }
+
+    /// Reads a configuration from a file or standard input, up to `limit` bytes. Rules
+    /// text is taken a block of lines at a time as it is read, so a large table's text
+    /// is never held beside the table it describes; a JSON document is held whole.
+    static func read(descriptor: Int32, limit: Int) throws(Problem) -> IPVSConfiguration {
+        var status = stat()
+        if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
+            throw Problem(place: nil, message: String(cString: strerror(EISDIR)))
+        }
+        var isJSON: Bool?
+        var rules = RulesReader()
+        var held: [UInt8] = []  // the JSON document, or rules text after the last whole line
+        var total = 0
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = block.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw Problem(place: nil, message: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            total += count
+            guard total <= limit else {
+                throw Problem(place: nil, message: "larger than \(limit >> 20) MiB, more than any IPVS table needs")
+            }
+            held.append(contentsOf: block[..<count])
+            if isJSON == nil { isJSON = startsJSON(held) }
+            if isJSON == false, let lastNewline = held.lastIndex(of: UInt8(ascii: "\n")) {
+                try rules.take(Array(held[...lastNewline]))
+                held.removeSubrange(...lastNewline)
+            }
+        }
+        if isJSON == true { return try validated(try readJSON(held)) }
+        try rules.take(held)
+        return try validated(rules.configuration)
+    }
+
+    /// Whether the text is JSON (its first non-blank byte is `{`); nil while it is all blank.
+    private static func startsJSON(_ bytes: [UInt8]) -> Bool? {
+        let blanks: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+        return bytes.first { !blanks.contains($0) }.map { $0 == UInt8(ascii: "{") }
+    }
+
+    private static func validated(_ configuration: IPVSConfiguration) throws(Problem) -> IPVSConfiguration {
         do {
             try configuration.validate()
         } catch {
@@ -27,13 +76,29 @@ enum ConfigurationFile {
     // MARK: Rules text
 
     static func readRules(_ bytes: [UInt8]) throws(Problem) -> IPVSConfiguration {
-        var configuration = IPVSConfiguration()
-        var serviceIndex: [ServiceKey: Int] = [:]
-        var input = RestoreInput(bytes)
-        while input.nextLine() {
-            let place = "line \(input.lineNumber)"
-            if let first = input.words.first, input.bytes[first.lowerBound] == UInt8(ascii: "#") { continue }
-            let command = try readLine(input, place: place)
+        var rules = RulesReader()
+        try rules.take(bytes)
+        return rules.configuration
+    }
+
+    /// Rules text taken a run of whole lines at a time (the last run may end without a newline).
+    struct RulesReader {
+        private(set) var configuration = IPVSConfiguration()
+        private var serviceIndex: [ServiceKey: Int] = [:]
+        /// Lines in the runs taken so far.
+        private var linesBefore = 0
+
+        mutating func take(_ lines: [UInt8]) throws(Problem) {
+            var input = RestoreInput(lines)
+            while input.nextLine() {
+                let place = "line \(linesBefore + input.lineNumber)"
+                if let first = input.words.first, input.bytes[first.lowerBound] == UInt8(ascii: "#") { continue }
+                try take(try readLine(input, place: place), place: place)
+            }
+            linesBefore += lines.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        }
+
+        private mutating func take(_ command: AdminCommand, place: String) throws(Problem) {
             switch command {
             case .request(.addService(let key, let service)):
                 guard serviceIndex[key] == nil else {
@@ -57,7 +122,6 @@ enum ConfigurationFile {
                 throw Problem(place: place, message: "a line must be -A, -a, --set or --start-daemon")
             }
         }
-        return configuration
     }
 
     /// A rules line's command: lines as `-S -n` writes them without the general parser.

@@ -4,10 +4,12 @@ import IPVS
 /// Integers are written exactly as the 64-bit values they are.
 struct JSONWriter: ~Copyable {
     private(set) var text = ByteText(capacity: 1 << 12)
+    /// Text past this size is taken by `takeText(ifLarger:)`.
+    static let flushSize = 1 << 16
     /// For each open container: whether it has an element yet.
     private var hasElements: [Bool] = []
 
-    mutating func beginObject(_ key: String? = nil) {
+    mutating func beginObject(_ key: StaticString? = nil) {
         element(key)
         text.append("{")
         hasElements.append(false)
@@ -15,7 +17,7 @@ struct JSONWriter: ~Copyable {
 
     mutating func endObject() { close("}") }
 
-    mutating func beginArray(_ key: String? = nil) {
+    mutating func beginArray(_ key: StaticString? = nil) {
         element(key)
         text.append("[")
         hasElements.append(false)
@@ -23,24 +25,40 @@ struct JSONWriter: ~Copyable {
 
     mutating func endArray() { close("]") }
 
-    mutating func member(_ key: String?, _ value: UInt64) {
+    mutating func member(_ key: StaticString?, _ value: UInt64) {
         element(key)
         text.append(decimal: value)
     }
 
-    mutating func member(_ key: String?, _ value: Int64) {
+    mutating func member(_ key: StaticString?, _ value: Int64) {
         element(key)
         text.append(decimal: value)
     }
 
-    mutating func member(_ key: String?, _ value: String?) {
+    mutating func member(_ key: StaticString?, _ value: String?) {
         element(key)
         if let value { appendString(value) } else { text.append("null") }
     }
 
-    mutating func member(_ key: String?, _ value: Bool) {
+    mutating func member(_ key: StaticString?, _ value: Bool) {
         element(key)
         text.append(value ? "true" : "false")
+    }
+
+    /// An address, as inet_ntop writes it, in a string.
+    mutating func member(_ key: StaticString?, address: IPAddress) {
+        element(key)
+        text.append("\"")
+        text.append(address: address)
+        text.append("\"")
+    }
+
+    /// The text written so far, once there is more than `flushSize` of it (nil before):
+    /// a document of any size then goes out in pieces.
+    mutating func takeText(ifLarger: Bool = true) -> [UInt8]? {
+        guard !ifLarger || text.count >= Self.flushSize else { return nil }
+        defer { text.removeAll() }
+        return text.bytes
     }
 
     /// Ends the document with a newline.
@@ -49,15 +67,17 @@ struct JSONWriter: ~Copyable {
         text.append("\n")
     }
 
-    private mutating func element(_ key: String?) {
+    private mutating func element(_ key: StaticString?) {
         if let last = hasElements.last {
             if last { text.append(",") }
             hasElements[hasElements.count - 1] = true
             newline()
         }
         if let key {
-            appendString(key)
-            text.append(": ")
+            // Keys are this program's own names: nothing in them needs escaping.
+            text.append("\"")
+            text.append(key)
+            text.append("\": ")
         }
     }
 

@@ -7,8 +7,14 @@ import IPVS
 /// reproduced here, since scripts compare listings line by line.
 enum ReferenceOrder {
     static func sorted(_ services: [Service]) -> [Service] {
+        permuted(services, by: sortedIndices(services))
+    }
+
+    /// The positions of `services` in ipvsadm's order: a listing walks them without a
+    /// sorted copy of the services.
+    static func sortedIndices(_ services: [Service]) -> [Int] {
         let keys = services.map { SortKey($0.key) }
-        return permuted(services, by: mergeSortedIndices(keys.count) { compare(keys[$0], keys[$1]) })
+        return mergeSortedIndices(keys.count) { compare(keys[$0], keys[$1]) }
     }
 
     static func sorted(_ destinations: [Destination]) -> [Destination] {

@@ -64,7 +64,7 @@ enum TableDocument {
         switch service.key {
         case .address(let proto, let address, let port):
             json.member("protocol", protocolName(proto))
-            json.member("address", address.description)
+            json.member("address", address: address)
             json.member("port", UInt64(port))
         case .firewallMark(let mark, _):
             json.member("fwmark", UInt64(mark))
@@ -75,7 +75,7 @@ enum TableDocument {
         json.endArray()
         if configuration.flags.contains(.persistent) { json.member("persistent", UInt64(configuration.timeout)) }
         switch configuration.netmask {
-        case .v4(let mask): json.member("netmask", IPAddress.v4(mask).description)
+        case .v4(let mask): json.member("netmask", address: IPAddress.v4(mask))
         case .v6(let prefixLength): json.member("netmask", UInt64(prefixLength))
         }
         let engine = configuration.persistenceEngine.flatMap { $0.isEmpty ? nil : $0 }
@@ -91,7 +91,7 @@ enum TableDocument {
     static func write(_ destination: Destination, statistics: Bool, to json: inout JSONWriter) {
         let configuration = destination.configuration
         json.beginObject()
-        json.member("address", destination.key.address.description)
+        json.member("address", address: destination.key.address)
         json.member("port", UInt64(destination.key.port))
         json.member("forward", forwardingName(configuration.forwarding))
         json.member("weight", Int64(configuration.weight))
@@ -147,7 +147,7 @@ enum TableDocument {
             json.member("interface", daemon.interface)
             json.member("syncid", UInt64(daemon.syncID))
             if let length = daemon.maximumLength, length != 0 { json.member("sync_maxlen", UInt64(length)) }
-            if let group = daemon.group { json.member("mcast_group", group.description) }
+            if let group = daemon.group { json.member("mcast_group", address: group) }
             if let port = daemon.port, port != 0 { json.member("mcast_port", UInt64(port)) }
             if let ttl = daemon.ttl, ttl != 0 { json.member("mcast_ttl", UInt64(ttl)) }
             json.endObject()
@@ -163,11 +163,11 @@ enum TableDocument {
         for connection in connections {
             json.beginObject()
             json.member("protocol", protocolName(connection.protocol))
-            for (name, endpoint) in [
+            for (name, endpoint): (StaticString, _) in [
                 ("client", connection.client), ("virtual", connection.virtual), ("destination", connection.destination),
             ] {
                 json.beginObject(name)
-                json.member("address", endpoint.address.description)
+                json.member("address", address: endpoint.address)
                 json.member("port", UInt64(endpoint.port))
                 json.endObject()
             }

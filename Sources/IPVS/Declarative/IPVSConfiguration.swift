@@ -115,6 +115,73 @@ public struct IPVSConfiguration: Sendable, Hashable {
     }
 }
 
+// MARK: Requests on the model
+
+extension IPVSConfiguration {
+    /// What a table equal to this configuration becomes after `requests`, worked out on
+    /// the model alone. With a plan's undo requests, last step first, it gives the table
+    /// as it was before the plan from the table after it, without having held the kernel's
+    /// table (what an apply needs to tell what a failed rollback left). A request the
+    /// model cannot take (a real server of a missing service, say) changes nothing, as the
+    /// kernel would refuse it.
+    public func applying(_ requests: some Sequence<IPVSRequest>) -> IPVSConfiguration {
+        var services: [Service?] = self.services
+        var index: [ServiceKey: Int] = [:]
+        index.reserveCapacity(services.count)
+        for (position, service) in self.services.enumerated() where index[service.key] == nil {
+            index[service.key] = position
+        }
+        var timeouts = self.timeouts
+        var daemons = self.daemons
+        func changeDestinations(of key: ServiceKey, _ change: (inout [Destination]) -> Void) {
+            guard let position = index[key], services[position] != nil else { return }
+            change(&services[position]!.destinations)
+        }
+        for request in requests {
+            switch request {
+            case .addService(let key, let configuration):
+                guard index[key] == nil else { continue }
+                index[key] = services.count
+                services.append(Service(key: key, configuration: configuration))
+            case .editService(let key, let configuration):
+                if let position = index[key] { services[position]?.configuration = configuration }
+            case .deleteService(let key):
+                if let position = index.removeValue(forKey: key) { services[position] = nil }
+            case .addDestination(let key, let configuration, let service):
+                changeDestinations(of: service) { destinations in
+                    if !destinations.contains(where: { $0.key == key }) {
+                        destinations.append(Destination(key: key, configuration: configuration))
+                    }
+                }
+            case .editDestination(let key, let configuration, let service):
+                changeDestinations(of: service) { destinations in
+                    if let position = destinations.firstIndex(where: { $0.key == key }) {
+                        destinations[position].configuration = configuration
+                    }
+                }
+            case .deleteDestination(let key, let service):
+                changeDestinations(of: service) { $0.removeAll { $0.key == key } }
+            case .zero:
+                continue
+            case .flush:
+                services.removeAll()
+                index.removeAll()
+            case .setTimeouts(let wanted):
+                let current = timeouts ?? Timeouts(tcp: 0, tcpFin: 0, udp: 0)
+                timeouts = Timeouts(
+                    tcp: wanted.tcp == 0 ? current.tcp : wanted.tcp,
+                    tcpFin: wanted.tcpFin == 0 ? current.tcpFin : wanted.tcpFin,
+                    udp: wanted.udp == 0 ? current.udp : wanted.udp)
+            case .startDaemon(let daemon):
+                if !(daemons ?? []).contains(where: { $0.role == daemon.role }) { daemons = (daemons ?? []) + [daemon] }
+            case .stopDaemon(let daemon):
+                daemons?.removeAll { $0.role == daemon.role }
+            }
+        }
+        return IPVSConfiguration(services: services.compactMap { $0 }, timeouts: timeouts, daemons: daemons)
+    }
+}
+
 // MARK: Comparing with the kernel
 
 extension ServiceConfiguration {

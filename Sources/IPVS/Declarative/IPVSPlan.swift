@@ -33,71 +33,116 @@ public struct IPVSPlan: Sendable, Hashable {
 
     /// The plan that turns `current` (the kernel's table) into `wanted`.
     public init(from current: IPVSSnapshot, to wanted: IPVSConfiguration) {
-        var steps: [Step] = []
+        var planner = Planner(wanted: wanted, timeouts: current.timeouts, daemons: current.daemons)
+        for entry in current.services { planner.compare(entry) }
+        self = planner.plan()
+    }
 
-        if let timeouts = wanted.timeouts, !current.timeouts.satisfies(timeouts) {
-            steps.append(Step(request: .setTimeouts(timeouts), undo: [.setTimeouts(current.timeouts)]))
+    /// The plan that turns the table `control` reads into `wanted`, compared service by
+    /// service as the kernel's dumps arrive (`readTable(_:)`): the kernel's table is never
+    /// held whole, only the plan's steps are. The timeouts and daemons are read only when
+    /// `wanted` manages them.
+    public init(reading control: some IPVSControl, to wanted: IPVSConfiguration) throws(IPVSError) {
+        var planner = Planner(
+            wanted: wanted, timeouts: wanted.timeouts == nil ? nil : try control.timeouts(),
+            daemons: wanted.daemons == nil ? nil : try control.daemons())
+        try control.readTable { planner.compare($0) }
+        self = planner.plan()
+    }
+
+    /// Compares the kernel's services one at a time with the wanted table, keeping only
+    /// the steps found: what `init(reading:to:)` needs to hold, whatever the table's size.
+    private struct Planner {
+        let wanted: IPVSConfiguration
+        let timeouts: Timeouts?
+        let daemons: [SyncDaemon]?
+        /// The position of each wanted service, and whether the kernel has it.
+        private var wantedIndex: [ServiceKey: Int] = [:]
+        private var found: [Bool]
+        /// Steps of kept services, by the wanted service's position (compared in the
+        /// kernel's order, sent in the file's).
+        private var changes: [(index: Int, step: Step)] = []
+        private var destinationRemovals: [(index: Int, step: Step)] = []
+        private var serviceRemovals: [Step] = []
+        private var removedKeys: Set<ServiceKey> = []
+
+        init(wanted: IPVSConfiguration, timeouts: Timeouts?, daemons: [SyncDaemon]?) {
+            self.wanted = wanted
+            self.timeouts = timeouts
+            self.daemons = daemons
+            found = [Bool](repeating: false, count: wanted.services.count)
+            wantedIndex.reserveCapacity(wanted.services.count)
+            for (index, service) in wanted.services.enumerated() where wantedIndex[service.key] == nil {
+                wantedIndex[service.key] = index
+            }
         }
 
-        var currentByKey: [ServiceKey: IPVSSnapshot.Entry] = [:]
-        currentByKey.reserveCapacity(current.services.count)
-        for entry in current.services where currentByKey[entry.service.key] == nil {
-            currentByKey[entry.service.key] = entry
-        }
-
-        var additions: [Step] = []
-        var changes: [Step] = []
-        var removals: [Step] = []
-        var wantedKeys: Set<ServiceKey> = []
-        wantedKeys.reserveCapacity(wanted.services.count)
-        for service in wanted.services {
-            wantedKeys.insert(service.key)
-            guard let existing = currentByKey[service.key] else {
+        /// One service of the kernel's table with its real servers; a service the kernel
+        /// listed twice counts once, as first seen.
+        mutating func compare(_ entry: IPVSSnapshot.Entry) {
+            let key = entry.service.key
+            guard let index = wantedIndex[key] else {
+                guard removedKeys.insert(key).inserted else { return }
+                serviceRemovals.append(Step(
+                    request: .deleteService(key),
+                    undo: [.addService(key, entry.service.configuration.comparable)]
+                        + entry.destinations.map { .addDestination($0.key, $0.configuration.comparable, service: key) }))
+                return
+            }
+            guard !found[index] else { return }
+            found[index] = true
+            let service = wanted.services[index]
+            var additions: [Step] = []
+            var removals: [Step] = []
+            let before = entry.service.configuration.comparable
+            if service.configuration.comparable != before {
                 additions.append(Step(
+                    request: .editService(key, service.configuration), undo: [.editService(key, before)],
+                    origin: service.origin))
+            }
+            IPVSPlan.compareDestinations(
+                of: service, with: entry.destinations, additions: &additions, removals: &removals)
+            changes += additions.map { (index, $0) }
+            destinationRemovals += removals.map { (index, $0) }
+        }
+
+        func plan() -> IPVSPlan {
+            var steps: [Step] = []
+            if let wantedTimeouts = wanted.timeouts, let timeouts, !timeouts.satisfies(wantedTimeouts) {
+                steps.append(Step(request: .setTimeouts(wantedTimeouts), undo: [.setTimeouts(timeouts)]))
+            }
+            for (index, service) in wanted.services.enumerated() where !found[index] {
+                steps.append(Step(
                     request: .addService(service.key, service.configuration),
                     undo: [.deleteService(service.key)], origin: service.origin))
                 for destination in service.destinations {
-                    additions.append(Step(
+                    steps.append(Step(
                         request: .addDestination(destination.key, destination.configuration, service: service.key),
                         undo: [.deleteDestination(destination.key, service: service.key)],
                         origin: destination.origin))
                 }
-                continue
             }
-            let before = existing.service.configuration.comparable
-            if service.configuration.comparable != before {
-                changes.append(Step(
-                    request: .editService(service.key, service.configuration),
-                    undo: [.editService(service.key, before)], origin: service.origin))
+            steps += Self.inWantedOrder(changes)
+            steps += Self.inWantedOrder(destinationRemovals)
+            steps += serviceRemovals
+            if let wantedDaemons = wanted.daemons, let daemons {
+                for running in daemons where !wantedDaemons.contains(where: running.satisfies) {
+                    steps.append(Step(request: .stopDaemon(running), undo: [.startDaemon(running)]))
+                }
+                for daemon in wantedDaemons where !daemons.contains(where: { $0.satisfies(daemon) }) {
+                    steps.append(Step(request: .startDaemon(daemon), undo: [.stopDaemon(daemon)]))
+                }
             }
-            Self.compareDestinations(
-                of: service, with: existing.destinations, additions: &changes, removals: &removals)
+            return IPVSPlan(steps: steps)
         }
 
-        for entry in current.services where !wantedKeys.contains(entry.service.key) {
-            let key = entry.service.key
-            wantedKeys.insert(key)  // a service the kernel listed twice is removed once
-            removals.append(Step(
-                request: .deleteService(key),
-                undo: [.addService(key, entry.service.configuration.comparable)]
-                    + entry.destinations.map {
-                        .addDestination($0.key, $0.configuration.comparable, service: key)
-                    }))
+        /// The steps ordered by their service's place in the wanted table, each service's
+        /// own steps in the order they were found.
+        private static func inWantedOrder(_ steps: [(index: Int, step: Step)]) -> [Step] {
+            steps.enumerated()
+                .sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }
+                .map(\.element.step)
         }
-
-        steps += additions
-        steps += changes
-        steps += removals
-
-        if let daemons = wanted.daemons {
-            for running in current.daemons where !daemons.contains(where: running.satisfies) {
-                steps.append(Step(request: .stopDaemon(running), undo: [.startDaemon(running)]))
-            }
-            for daemon in daemons where !current.daemons.contains(where: { $0.satisfies(daemon) }) {
-                steps.append(Step(request: .startDaemon(daemon), undo: [.stopDaemon(daemon)]))
-            }
-        }
-        self.steps = steps
     }
 
     /// Adds and edits (into `additions`, in wanted order) and removals of one kept service's real servers.

@@ -65,6 +65,14 @@ package struct HandoffReceiver<Element: Sendable>: ~Copyable {
         }
     }
 
+    /// Every batch queued so far, in order, without waiting (none if there is none yet).
+    package func takeReady() -> [[Element]] {
+        shared.update { state in
+            defer { state.batches.removeAll() }
+            return state.batches
+        }
+    }
+
     /// Wants no more; a maker waiting for room is let go.
     package func stop() {
         shared.update { $0.stopped = true }
