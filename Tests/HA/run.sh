@@ -17,33 +17,11 @@ tests=("$@")
 # Every module loaded up front: loading one while a deleted namespace is torn down
 # can wait on IPVS's mutex for a minute.
 for m in ip_vs ip_vs_rr ip_vs_wrr bridge veth; do modprobe "$m" 2>/dev/null; done
-results=$(mktemp -d "${TMPDIR:-/tmp}/ha-results.XXXXXX")
-passed=0 failed=0
-start=$SECONDS
-for t in "${tests[@]}"; do
-  echo "=== $t"
-  t0=$SECONDS
-  : >"$results/$t"
-  script=$t.sh env=()
-  case $t in
-    nosync) script=dr.sh env=(SYNC=0 TEST_NAME=hanosync) ;;
-    *) env=(TEST_NAME="ha$t") ;;
+source "$here/../Traffic/suite.sh"
+command_for() {
+  case $1 in
+    nosync) command=(env SYNC=0 TEST_NAME=hanosync bash "$here/dr.sh" "$ours") ;;
+    *) command=(env TEST_NAME="ha$1" bash "$here/$1.sh" "$ours") ;;
   esac
-  TRAFFIC_RESULTS="$results/$t" timeout -k 10 420 env "${env[@]}" bash "$here/$script" "$ours"
-  rc=$?
-  p=$(grep -c '^PASS' "$results/$t") f=$(grep -c '^FAIL' "$results/$t")
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    echo "FAIL: $t exited with status $rc"; f=1
-  fi
-  # Safety net when a test was killed before its own trap ran: its namespaces only.
-  for n in $(ip netns list | awk '{print $1}' | grep "^ttha$t-"); do
-    for pid in $(ip netns pids "$n"); do kill -9 "$pid"; done
-    ip netns delete "$n"
-  done
-  echo "=== $t: $p passed, $f failed ($((SECONDS - t0)) s)"
-  passed=$((passed + p)) failed=$((failed + f))
-done
-rm -rf "$results"
-echo "total time: $((SECONDS - start)) s"
-echo "ha: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+}
+run_suite ha 420 ttha "${tests[@]}"

@@ -13,28 +13,6 @@ tests=("$@")
 [ -x "$ours" ] || { echo "run.sh: $ours is not executable" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (inside the VM)" >&2; exit 2; }
 for m in ip_vs ip_vs_rr ip_vs_wrr ipip; do modprobe "$m" 2>/dev/null; done
-results=$(mktemp -d "${TMPDIR:-/tmp}/traffic-results.XXXXXX")
-passed=0 failed=0
-start=$SECONDS
-for t in "${tests[@]}"; do
-  echo "=== $t"
-  t0=$SECONDS
-  : >"$results/$t"
-  TRAFFIC_RESULTS="$results/$t" timeout -k 10 300 bash "$here/$t.sh" "$ours"
-  rc=$?
-  p=$(grep -c '^PASS' "$results/$t") f=$(grep -c '^FAIL' "$results/$t")
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    echo "FAIL: $t exited with status $rc"; f=1
-  fi
-  # Safety net when a test was killed before its own trap ran: its namespaces only.
-  for n in $(ip netns list | awk '{print $1}' | grep "^tt$t-"); do
-    for pid in $(ip netns pids "$n"); do kill -9 "$pid"; done
-    ip netns delete "$n"
-  done
-  echo "=== $t: $p passed, $f failed ($((SECONDS - t0)) s)"
-  passed=$((passed + p)) failed=$((failed + f))
-done
-rm -rf "$results"
-echo "total time: $((SECONDS - start)) s"
-echo "traffic: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+source "$here/suite.sh"
+command_for() { command=(bash "$here/$1.sh" "$ours"); }
+run_suite traffic 300 tt "${tests[@]}"
