@@ -19,7 +19,6 @@ scratch=$(mktemp -d)
 namespace=pkgtest-$$
 cleanup() {
   ip netns delete "$namespace" 2>/dev/null
-  mountpoint -q /var/lib/dpkg && umount /var/lib/dpkg
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -51,17 +50,9 @@ check "Debian's ipvsadm installed before" "install ok installed" "$(dpkg-query -
 # The man-db trigger would index every manual page under emulation: skip it (this file
 # is man-db's switch for that; the overlay is thrown away).
 rm -f /var/lib/man-db/auto-update
-# Each dpkg run reads the whole file database (about 120,000 paths in 1,700 lists), which
-# over the guest's 9p root is most of its time: one copy in tmpfs (under /run, thrown
-# away too) makes that read once.
-start=$SECONDS
-copy=/run/dpkg-admin-$$
-if cp -a /var/lib/dpkg "$copy" && mount --bind "$copy" /var/lib/dpkg; then
-  echo "dpkg database copied to tmpfs in $((SECONDS - start)) s"
-else
-  fail "cannot copy /var/lib/dpkg to $copy"
-  finish
-fi
+# Each dpkg run below reads the whole file database (about 120,000 paths) over the
+# guest's 9p root, 30-50 s under emulation; copying it to tmpfs first costs more (seen:
+# 306 s for cp -a), so the three runs read it where it is.
 
 # 3. Install over Debian's ipvsadm: Conflicts+Replaces make dpkg remove it.
 start=$SECONDS
@@ -148,11 +139,11 @@ check "completion: live real servers" "10.9.0.2:80 10.9.0.3:80" "$(complete_in "
 check "completion: services through --netns" "10.9.0.1:80" "$(complete_in "" "ipvsadm --netns $namespace -e -t ")"
 ip netns delete "$namespace"
 
-# 6. An admin enables the unit (as systemctl enable would, offline), then removes and
+# 6. The admin enables the unit (offline: no systemd runs in the guest), then removes and
 # purges the package: the files go with remove, the enable link with purge.
-deb-systemd-helper enable ipvsadm.service >/dev/null 2>&1
+systemctl --root=/ enable ipvsadm.service >"$results/systemctl-enable.log" 2>&1
 links=$(find /etc/systemd/system -name ipvsadm.service 2>/dev/null)
-[ -n "$links" ] && pass "unit enabled by the admin: $links" || fail "deb-systemd-helper enable made no link"
+[ -n "$links" ] && pass "unit enabled by the admin: $links" || fail "systemctl enable made no link: $(cat "$results/systemctl-enable.log")"
 start=$SECONDS
 dpkg -r swift-ipvsadm >"$results/dpkg-remove.log" 2>&1
 check "dpkg -r exit status" 0 "$?"
@@ -163,6 +154,7 @@ while IFS= read -r file; do
   [ -e "$file" ] || [ -L "$file" ] && left+=" $file"
 done <"$scratch/files"
 check "dpkg -r removed every file of the package" "" "$left"
+check "the admin's enable link stays until purge" "$links" "$(find /etc/systemd/system -name ipvsadm.service 2>/dev/null)"
 check "/usr/sbin/ipvsadm gone" "" "$(ls /usr/sbin/ipvsadm /sbin/ipvsadm /usr/sbin/ipvsadm-save /usr/sbin/ipvsadm-restore 2>/dev/null)"
 start=$SECONDS
 dpkg --purge swift-ipvsadm >"$results/dpkg-purge.log" 2>&1
