@@ -18,4 +18,4 @@ while IFS= read -r line || [ -n "$line" ]; do
   if [ -s "$scratch/err" ]; then echo '--- stderr'; IFS= read -r -d '' text <"$scratch/err"; printf '%s' "$text"; fi
 done <"$scenario"
 echo '=== final table (reference ipvsadm -S -n)'
-/usr/sbin/ipvsadm -S -n 2>&1
+"${REFERENCE_IPVSADM:-/usr/sbin/ipvsadm}" -S -n 2>&1

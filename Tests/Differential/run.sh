@@ -3,6 +3,8 @@
 # reference /usr/sbin/ipvsadm and once through ours, each in a fresh network namespace
 # of the same kernel, and the two transcripts must be byte-identical.
 # Usage: run.sh OUR_IPVSADM SCENARIO_DIR RESULT_DIR
+# REFERENCE_IPVSADM names the reference (default /usr/sbin/ipvsadm), for a run where ours
+# has been installed there (Tests/Install/package.sh).
 # Prints one line per difference and the summary "differential: N/M scenarios identical".
 set -u
 ours=$(readlink -f "$1") scenarios=$2 results=$3
@@ -11,7 +13,8 @@ mkdir -p "$results"
 bin=$(mktemp -d)
 mkdir -p "$bin/reference" "$bin/ours"
 # Both tools are called `ipvsadm` through PATH, so argv[0] (shown in messages) is the same.
-ln -s /usr/sbin/ipvsadm "$bin/reference/ipvsadm"
+export REFERENCE_IPVSADM=${REFERENCE_IPVSADM:-/usr/sbin/ipvsadm}
+ln -s "$REFERENCE_IPVSADM" "$bin/reference/ipvsadm"
 ln -s "$ours" "$bin/ours/ipvsadm"
 
 run_one() {
