@@ -4,9 +4,10 @@
   tt.py udp-server NAME PORT
       UDP echo: answers every datagram with "NAME <payload>".
   tt.py http-client HOST PORTS COUNT [--delay S] [--timeout S] [--deadline S] [--stop F]
+                    [--source ADDR]
       COUNT sequential HTTP/1.0 GETs of /id, each on a new TCP connection
       (Connection: close). PORTS is a comma list used in turn. With --stop FILE,
-      stops early (before a request) once FILE exists.
+      stops early (before a request) once FILE exists. --source: the client address.
       Prints one line per request: "INDEX PORT NAME" or "INDEX PORT FAIL reason".
   tt.py udp-client HOST PORT COUNT [--timeout S] [--deadline S]
       COUNT datagrams "ping-NNNN", each from a new socket (new source port).
@@ -27,12 +28,12 @@ import time
 
 
 def options(args):
-    opts = {"--delay": 0.0, "--timeout": 3.0, "--deadline": 60.0, "--stop": ""}
+    opts = {"--delay": 0.0, "--timeout": 3.0, "--deadline": 60.0, "--stop": "", "--source": ""}
     rest = []
     i = 0
     while i < len(args):
         if args[i] in opts:
-            opts[args[i]] = args[i + 1] if args[i] == "--stop" else float(args[i + 1])
+            opts[args[i]] = args[i + 1] if args[i] in ("--stop", "--source") else float(args[i + 1])
             i += 2
         else:
             rest.append(args[i])
@@ -64,6 +65,8 @@ def http_client(host, ports, count, opts):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(opts["--timeout"])
         try:
+            if opts["--source"]:
+                s.bind((opts["--source"], 0))
             s.connect((host, port))
             s.sendall(b"GET /id HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n" % host.encode())
             reply = b""
