@@ -77,6 +77,7 @@ class Sequence:
         self.allow_thresholds = allow_thresholds
         self.daemon_starts = 0
         self.restore_lines = 0
+        self.added = set()  # pool services an -A has named (it may have failed)
 
     def chance(self, p):
         return self.rng.random() < p
@@ -116,10 +117,17 @@ class Sequence:
             return self.pick(good)
         return self.pick(["0", "-1", "4294967296", "0x10", "010", "12abc", "", "99999999999999999999"])
 
-    def service(self):
-        """The service option and its value(s) as words, and whether the service is IPv6."""
+    def service(self, existing=True):
+        """The service option and its value(s) as words, and whether the service is IPv6.
+        Mostly one this sequence has added (existing) or has not (not existing): so that
+        commands meet real state rather than "Service not defined"."""
         if self.chance(0.8):
-            kind, text = self.pick(SERVICE_POOL)
+            added = [entry for entry in SERVICE_POOL if entry in self.added]
+            fresh = [entry for entry in SERVICE_POOL if entry not in self.added]
+            choices = added if existing else fresh
+            kind, text = self.pick(choices) if choices and self.chance(0.8) else self.pick(SERVICE_POOL)
+            if not existing:
+                self.added.add((kind, text))
         else:
             kind = self.pick(["t", "u", "sctp", "f", "f6"])
             if kind.startswith("f"):
@@ -151,6 +159,14 @@ class Sequence:
         if not option.startswith("--") and roll < 0.15 and value != "":
             return [option + value]
         return [option, value]
+
+    def command_with_service(self, command, service):
+        """The command and its service option, at times clustered: -At 10.0.0.1:80, -ut10.0.0.1:53."""
+        if len(command) == 2 and service[0] in ("-t", "-u", "-f") and self.chance(0.1):
+            if self.chance(0.5):
+                return [command + service[0][1]] + service[1:]
+            return [command + service[0][1:]] + service[1:]
+        return [command] + service
 
     # --- option groups ---------------------------------------------------------------
     def service_settings(self, ipv6):
@@ -224,14 +240,14 @@ class Sequence:
     # --- commands ----------------------------------------------------------------
     def add_or_edit_service(self):
         command = self.pick(["-A", "-A", "-A", "--add-service", "-E", "--edit-service"])
-        service, ipv6 = self.service()
+        service, ipv6 = self.service(existing=command in ("-E", "--edit-service"))
         rest = self.service_settings(ipv6)
         self.rng.shuffle(rest)
-        return [[command] + service] + self.thresholds_mutate(rest)
+        return [self.command_with_service(command, service)] + self.thresholds_mutate(rest)
 
     def delete_service(self):
         service, _ = self.service()
-        return [[self.pick(["-D", "--delete-service"])] + service] + self.thresholds_mutate([])
+        return [self.command_with_service(self.pick(["-D", "--delete-service"]), service)] + self.thresholds_mutate([])
 
     def add_or_edit_real(self):
         command = self.pick(["-a", "-a", "-a", "--add-server", "-e", "--edit-server"])
@@ -241,12 +257,13 @@ class Sequence:
         real = self.option_with_value(self.pick(["-r", "--real-server"]), self.real_server(ipv6))
         if self.chance(0.04):
             real = []  # required option missing
-        return [[command] + service + real] + self.thresholds_mutate(rest)
+        return [self.command_with_service(command, service) + real] + self.thresholds_mutate(rest)
 
     def delete_real(self):
         service, ipv6 = self.service()
         real = self.option_with_value(self.pick(["-r", "--real-server"]), self.real_server(ipv6))
-        return [[self.pick(["-d", "--delete-server"])] + service + real] + self.thresholds_mutate([])
+        return [self.command_with_service(self.pick(["-d", "--delete-server"]), service) + real] + \
+            self.thresholds_mutate([])
 
     def listing(self):
         command = self.pick(["-L", "-l", "--list"])
@@ -270,7 +287,11 @@ class Sequence:
             words += [[f] for f in flags]
         if self.chance(0.25):
             service, _ = self.service()
-            words.insert(1, service)
+            if len(words[0]) == 1 and words[0][0].startswith("-") and not words[0][0].startswith("--") \
+                    and service[0] in ("-t", "-u", "-f") and self.chance(0.3):
+                words[0] = [words[0][0] + service[0][1]] + service[1:]  # -Lnt 10.0.0.1:80
+            else:
+                words.insert(1, service)
         if self.chance(0.05):
             words.append([self.pick(["-6", "--ipv6"])])
         return self.thresholds_mutate(words)
@@ -330,7 +351,7 @@ class Sequence:
         return self.thresholds_mutate(words)
 
     def misc(self):
-        return [[self.pick(["-h", "--help", "-v", "--version", "-C", "--clear", "-C", "-hv", "-vh"])]] + \
+        return [[self.pick(["-h", "--help", "-v", "--version", "-C", "--clear", "-hv", "-vh"])]] + \
             self.thresholds_mutate([])
 
     def restore_line(self):
@@ -381,11 +402,13 @@ class Sequence:
             return "printf %s " % shlex.quote("%s") + quoted + " | " + command
         return command + " <<< " + quoted
 
-    def command_line(self):
+    def command_line(self, building=False):
         makers = [(self.add_or_edit_service, 14), (self.add_or_edit_real, 16), (self.delete_service, 3),
                   (self.delete_real, 3), (self.listing, 12), (self.save, 0 if self.allow_thresholds else 6),
                   (self.zero, 2), (self.set_timeouts, 3), (self.daemon, 2), (self.misc, 2),
                   (self.restore, 10)]
+        if building:
+            makers = [(self.add_or_edit_service, 3), (self.add_or_edit_real, 2), (self.restore, 1)]
         maker = self.rng.choices([m for m, _ in makers], weights=[w for _, w in makers])[0]
         result = maker()
         if isinstance(result, str):
@@ -412,8 +435,9 @@ def main():
         sequence = Sequence(rng, allow_thresholds)
         lines = ["# random sequence %d of seed %d (generate.py %d %d %s %d)"
                  % (index, seed, seed, count, outdir, per_sequence)]
-        for _ in range(length - 2):
-            lines.append(sequence.command_line())
+        for number in range(length - 2):
+            # The first few mostly add, so that the rest meet a table.
+            lines.append(sequence.command_line(building=number < 4))
         # Every sequence ends by showing the state it built (run-scenario.sh also dumps it).
         lines.append("ipvsadm -L -n" if allow_thresholds else "ipvsadm -S -n")
         lines.append("ipvsadm -L -n --thresholds")
