@@ -433,14 +433,16 @@ def main():
         length = min(per_sequence, count - written)
         allow_thresholds = rng.random() < 0.3
         sequence = Sequence(rng, allow_thresholds)
-        lines = ["# random sequence %d of seed %d (generate.py %d %d %s %d)"
-                 % (index, seed, seed, count, outdir, per_sequence)]
+        lines = []
         for number in range(length - 2):
             # The first few mostly add, so that the rest meet a table.
             lines.append(sequence.command_line(building=number < 4))
         # Every sequence ends by showing the state it built (run-scenario.sh also dumps it).
         lines.append("ipvsadm -L -n" if allow_thresholds else "ipvsadm -S -n")
         lines.append("ipvsadm -L -n --thresholds")
+        # random/run.sh reads the counts from this first line.
+        lines.insert(0, "# random sequence %d of seed %d: %d commands, %d -R input lines (generate.py %d %d DIR %d)"
+                     % (index, seed, len(lines), sequence.restore_lines, seed, count, per_sequence))
         with open("%s/r%04d.scenario" % (outdir, index), "w") as out:
             out.write("\n".join(lines) + "\n")
         written += length
