@@ -78,6 +78,7 @@ class Sequence:
         self.daemon_starts = 0
         self.restore_lines = 0
         self.added = set()  # pool services an -A has named (it may have failed)
+        self.calm = False  # fewer invalid variations
 
     def chance(self, p):
         return self.rng.random() < p
@@ -217,7 +218,10 @@ class Sequence:
         return words
 
     def thresholds_mutate(self, words):
-        """Invalid variations: a stray option, a duplicate, a value dropped, unknown options."""
+        """Invalid variations: a stray option, a duplicate, a value dropped, unknown options.
+        Rarer while building and in -R input, which stops at the first line it cannot parse."""
+        if self.calm and self.chance(0.7):
+            return words
         roll = self.rng.random()
         if roll < 0.05 and words:
             words.append(list(self.pick(words)))  # a duplicated option
@@ -375,7 +379,8 @@ class Sequence:
 
     def restore(self):
         lines = []
-        for _ in range(self.rng.randint(1, 12)):
+        self.calm = True
+        for _ in range(self.rng.randint(1, 15)):
             self.restore_lines += 1
             roll = self.rng.random()
             if roll < 0.06:
@@ -387,6 +392,7 @@ class Sequence:
         options = ""
         if self.chance(0.05):
             options = " " + self.pick(["-n", "--numeric", "-t 10.0.0.1:80", "extra"])
+        self.calm = False
         command = "ipvsadm " + self.pick(["-R", "--restore"]) + options
         roll = self.rng.random()
         if roll < 0.4:
@@ -406,11 +412,13 @@ class Sequence:
         makers = [(self.add_or_edit_service, 14), (self.add_or_edit_real, 16), (self.delete_service, 3),
                   (self.delete_real, 3), (self.listing, 12), (self.save, 0 if self.allow_thresholds else 6),
                   (self.zero, 2), (self.set_timeouts, 3), (self.daemon, 2), (self.misc, 2),
-                  (self.restore, 10)]
+                  (self.restore, 16)]
         if building:
             makers = [(self.add_or_edit_service, 3), (self.add_or_edit_real, 2), (self.restore, 1)]
         maker = self.rng.choices([m for m, _ in makers], weights=[w for _, w in makers])[0]
+        self.calm = building
         result = maker()
+        self.calm = False
         if isinstance(result, str):
             return result
         words = [w for group in result for w in group]
