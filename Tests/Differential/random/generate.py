@@ -68,7 +68,8 @@ ALL_OPTIONS = ["-A", "-E", "-D", "-C", "-R", "-S", "-a", "-e", "-d", "-L", "-l",
                "--thresholds", "--persistent-conn", "--tun-info", "--nosort", "--sort", "-o", "--ops",
                "-n", "--numeric", "-b", "--sched-flags", "--syncid", "--sync-maxlen", "--mcast-interface",
                "--mcast-group", "--mcast-port", "--mcast-ttl"]
-UNKNOWN_OPTIONS = ["-Q", "--bogus", "-", "--", "---t", "--tcp", "--sched", "--list=yes", "-L=1", "--help=1"]
+UNKNOWN_OPTIONS = ["-Q", "--bogus", "-", "--", "---t", "--tcp", "--sched", "--list=yes", "-L=1", "--help=1",
+                   "--add", "--real", "-nn", "-tt", "--numeric=1", "--="]
 
 
 class Sequence:
@@ -183,7 +184,7 @@ class Sequence:
                 words.append(self.option_with_value(option, self.number([1, 60, 300, 86400, 2678400])))
         if self.chance(0.15):
             if ipv6 or self.chance(0.2):
-                mask = self.number([64, 128, 48, 1]) if self.chance(0.8) else "255.255.255.0"
+                mask = self.number([64, 128, 48, 1, 0, 129]) if self.chance(0.8) else "255.255.255.0"
             else:
                 mask = self.pick(["255.255.255.0", "255.255.0.0", "255.255.255.255", "0.0.0.0",
                                   "255.0.255.0", "24", "bogus"])

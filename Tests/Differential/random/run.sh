@@ -5,11 +5,13 @@
 # the transcripts. Each sequence that differs is kept, ready to commit, as
 # RESULT_DIR/differences/NAME.scenario with its transcripts' diff in NAME.diff.
 # Usage: run.sh OUR_IPVSADM SEED COUNT RESULT_DIR [PER_SEQUENCE [SECONDS]]
-# With SECONDS, no sequence starts after that much time: the summary counts what ran.
+# With SECONDS, no sequence starts after that much time (counted from the start, module
+# loading included; a sequence takes 10-40 s): the summary counts what ran.
 # Prints "random differential: N/M sequences identical (seed S, K commands)".
 set -u
 ours=$(readlink -f "$1") seed=$2 count=$3 results=$4 per=${5:-30} budget=${6:-0}
 here=$(cd "$(dirname "$0")" && pwd)
+start=$SECONDS
 rm -rf "$results/scenarios" "$results/transcripts" "$results/differences" "$results/one"
 mkdir -p "$results/scenarios" "$results/differences"
 # The first use of a scheduler or persistence-engine module loads it under IPVS's mutex,
@@ -19,7 +21,7 @@ for module in ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr
   modprobe "$module" 2>/dev/null
 done
 python3 "$here/generate.py" "$seed" "$count" "$results/scenarios" "$per" >/dev/null || exit 1
-start=$SECONDS total=0 identical=0 commands=0 restore_lines=0
+total=0 identical=0 commands=0 restore_lines=0
 for file in "$results/scenarios"/*.scenario; do
   if [ "$budget" -gt 0 ] && [ $((SECONDS - start)) -ge "$budget" ]; then
     echo "time budget of $budget s spent: $total of the generated sequences ran"
