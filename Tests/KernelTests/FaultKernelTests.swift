@@ -443,20 +443,29 @@ struct ConcurrentWriterKernelTests {
             var round = 0
             while round < 6 && Date() < deadline {
                 round += 1
+                // Each run is killed after 90 s: a hang fails the test with the command's name.
+                func ours(_ arguments: [String], _ input: String = "") throws -> Outcome {
+                    let outcome = try runFault(ipvsadmBinary, arguments, input: .bytes(Array(input.utf8)), limit: 90)
+                    print("concurrent writer (\(place)): round \(round): \(arguments.joined(separator: " ")): "
+                        + "exit \(outcome.status) in \(String(format: "%.2f", outcome.seconds)) s")
+                    #expect(outcome.status != 137, "\(arguments) hung")
+                    return outcome
+                }
                 for (arguments, save) in [(["-L", "-n"], false), (["-S", "-n"], true)] {
-                    let result = try ipvsadm(arguments)
+                    let result = try ours(arguments)
                     #expect(result.status == 0 && result.errors.isEmpty, "\(arguments): \(result)")
-                    missing += Self.check(listing: result.output, save: save, writerPrefix: writerPrefix)
+                    missing += Self.check(listing: String(decoding: result.output, as: UTF8.self), save: save,
+                        writerPrefix: writerPrefix)
                 }
                 // -R of new services: each is added once, whatever the writer does.
                 let added = (1...50).map { "-A -t 10.1.\(round).\($0):80 -s rr\n" }.joined()
-                let restored = try ipvsadm(["-R"], input: added)
-                #expect(restored == CommandResult(status: 0, output: "", errors: ""))
+                let restored = try ours(["-R"], added)
+                #expect(restored == Outcome(status: 0, output: [], errors: []), "\(restored)")
                 // --apply with the writer's services in the same namespace: it removes them
                 // (the file is the whole table) and may meet the writer deleting one first;
                 // it then undoes its work and says so (exit 1). Never a crash.
                 let file = Self.table + (1...round).flatMap { r in (1...50).map { "-A -t 10.1.\(r).\($0):80 -s rr\n" } }.joined()
-                let applied = try ipvsadm(["--apply", "-"], input: file)
+                let applied = try ours(["--apply", "-"], file)
                 // Undoing may fail too where the writer re-adds what was removed (exit 3).
                 #expect((place == .sameNamespace ? [0, 1, 3] : [0, 1]).contains(applied.status), "\(applied)")
                 #expect(applied.status == 0 ? applied.errors.isEmpty : !applied.errors.isEmpty, "\(applied)")
