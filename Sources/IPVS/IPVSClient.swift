@@ -161,11 +161,33 @@ public final class IPVSClient: IPVSControl {
         _ command: Int, _ operation: IPVSOperation, dump: Bool, encode: (inout MessageBuffer) -> Void,
         decode: (UnsafeMutablePointer<nlmsghdr>) -> Element?
     ) throws(IPVSError) -> DecodedReplies<Element> {
-        var replies = DecodedReplies<Element>()
-        try transport.request(command: command, operation: operation, dump: dump, encode: encode) { header in
-            replies.add(decode(header))
+        try Self.wholeDump(dump) { () throws(IPVSError) in
+            var replies = DecodedReplies<Element>()
+            try transport.request(command: command, operation: operation, dump: dump, encode: encode) { header in
+                replies.add(decode(header))
+            }
+            return replies
         }
-        return replies
+    }
+
+    /// Times a dump is asked for when its answer overruns the socket's receive buffer.
+    static let dumpAttempts = 3
+
+    /// Runs `read` (one request and its answer, decoded) again from the start when a dump
+    /// fails with ENOBUFS: the kernel dropped part of the answer, so what was decoded is
+    /// not the whole table and is thrown away. After `dumpAttempts` the error stands, so
+    /// a listing fails rather than shows part of the table as all of it.
+    static func wholeDump<Answer>(
+        _ dump: Bool, attempts: Int = dumpAttempts, _ read: () throws(IPVSError) -> Answer
+    ) throws(IPVSError) -> Answer {
+        var attempt = 1
+        while true {
+            do {
+                return try read()
+            } catch where dump && error.code == ENOBUFS && attempt < attempts {
+                attempt += 1
+            }
+        }
     }
 
     // MARK: Changing

@@ -110,12 +110,13 @@ final class NetlinkTransport {
             defer { nl_cb_set(callbacks, NL_CB_VALID, NL_CB_DEFAULT, nil, nil) }
             repeat {
                 let received = nl_recvmsgs(socket, callbacks)
+                let receiveErrno = errno
                 if replyLog.pointee.last_error != 0 {
                     throw IPVSError(operation, code: -replyLog.pointee.last_error)
                 }
                 if received < 0 {
                     discardPendingReplies()
-                    try Self.check(received, operation)
+                    throw Self.error(fromLibnl: received, operation, systemErrno: receiveErrno)
                 }
             } while !dump && replyLog.pointee.acks == 0
         }
@@ -146,7 +147,7 @@ final class NetlinkTransport {
             while replyLog.pointee.acks == 0 && !lastErrorAnswers(chunk.lastSequence) {
                 let received = nl_recvmsgs(socket, callbacks)
                 if received < 0 {
-                    failure = Self.error(fromLibnl: received, requests[firstIndex].operation)
+                    failure = Self.error(fromLibnl: received, requests[firstIndex].operation, systemErrno: errno)
                     break
                 }
             }
@@ -198,10 +199,13 @@ final class NetlinkTransport {
         if result < 0 { throw error(fromLibnl: result, operation) }
     }
 
-    static func error(fromLibnl result: Int32, _ operation: IPVSOperation) -> IPVSError {
+    /// `systemErrno`, the errno right after the failed libnl call, tells apart what
+    /// libnl folds into one code: ENOBUFS (the socket's receive buffer overran, so
+    /// replies were lost) becomes NLE_NOMEM, as a failed allocation does.
+    static func error(fromLibnl result: Int32, _ operation: IPVSOperation, systemErrno: Int32 = 0) -> IPVSError {
         let code: Int32
         switch -result {
-        case NLE_NOMEM: code = ENOMEM
+        case NLE_NOMEM: code = systemErrno == ENOBUFS ? ENOBUFS : ENOMEM
         case NLE_PERM, NLE_NOACCESS: code = EPERM
         case NLE_AGAIN: code = EAGAIN
         case NLE_INTR: code = EINTR

@@ -454,7 +454,17 @@ extension CommandLineParser {
     }
 
     static func readSchedulerFlags(_ parser: inout Self, _ text: String) {
-        parser.schedulerFlagsArgument = text  // read once the scheduler is known
+        parser.schedulerFlagsArgument = schedulerFlagsText(text)  // read once the scheduler is known
+    }
+
+    /// The most bytes of a `-b` argument ipvsadm keeps (it copies the argument into a
+    /// buffer of 128 bytes): flags past them are not read, and a refused flag is echoed cut.
+    static let schedulerFlagsLimit = 127
+
+    /// `text` cut to its first `schedulerFlagsLimit` bytes, as ipvsadm cuts it.
+    static func schedulerFlagsText(_ text: String) -> String {
+        guard text.utf8.count > schedulerFlagsLimit else { return text }
+        return ArgumentText.string(ArgumentText.bytes(text).prefix(schedulerFlagsLimit))
     }
 
     static func readPersistence(_ parser: inout Self, _ text: String?) throws(CommandLineError) {

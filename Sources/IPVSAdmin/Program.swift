@@ -21,6 +21,7 @@ public func runIPVSAdmin(arguments: [[UInt8]]) -> Int32 {
 
 /// `words` in `ArgumentText`'s form.
 private func runIPVSAdmin(words: [String]) -> Int32 {
+    StandardDescriptors.reopenClosed()  // before any descriptor is opened
     let program = words.first ?? "ipvsadm"
     let output = FileOutput(descriptor: STDOUT_FILENO)
     let errors = FileOutput(descriptor: STDERR_FILENO, bufferLimit: 0)

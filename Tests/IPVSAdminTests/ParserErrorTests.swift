@@ -60,6 +60,12 @@ struct ParserErrorTests {
         // Weights and thresholds.
         // ipvsadm 1.31 dies of a segmentation fault here (strtok finds no flag at all).
         ParseCase("-A -t 10.0.0.1:80 -s sh -b ,", error: usage("invalid scheduler flag `,'")),
+        // ipvsadm keeps the first 127 bytes of -b's argument: a refused flag is echoed cut,
+        // and one cut in two is refused.
+        ParseCase(["-A", "-t", "10.0.0.1:80", "-s", "sh", "-b", String(repeating: "x", count: 100_000)],
+                  error: usage("invalid scheduler flag `" + String(repeating: "x", count: 127) + "'")),
+        ParseCase(["-A", "-t", "10.0.0.1:80", "-s", "sh", "-b", String(repeating: "sh-port,", count: 15) + "sh-fallback"],
+                  error: usage("invalid scheduler flag `sh-fall'")),
         ParseCase("-a -t 10.0.0.1:80 -r 192.168.1.2 -w 2147483648", error: usage("illegal weight specified")),
         ParseCase("-a -t 10.0.0.1:80 -r 192.168.1.2 -w -1", error: usage("illegal weight specified")),
         ParseCase("-a -t 10.0.0.1:80 -r 192.168.1.2 -w abc", error: usage("illegal weight specified")),
