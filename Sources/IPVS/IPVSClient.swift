@@ -30,6 +30,17 @@ public final class IPVSClient: IPVSControl {
         try read(IPVS_CMD_GET_SERVICE, .listServices, dump: true, decode: ReplyDecoding.service)
     }
 
+    /// The service dump decoded message by message. Unlike `services()` it is not read
+    /// again when the receive buffer overruns (what was handed over cannot be taken back):
+    /// the ENOBUFS is thrown.
+    public func services(_ each: (Service) -> Void) throws(IPVSError) {
+        var malformed = false
+        try transport.request(command: IPVS_CMD_GET_SERVICE, operation: .listServices, dump: true, encode: { _ in }) {
+            if let service = ReplyDecoding.service($0) { each(service) } else { malformed = true }
+        }
+        if malformed { throw IPVSError(.listServices, code: EBADMSG) }
+    }
+
     public func service(_ key: ServiceKey) throws(IPVSError) -> Service {
         try readOne(
             IPVS_CMD_GET_SERVICE, .getService, encode: { RequestEncoding.putService(&$0, key, nil) },

@@ -48,6 +48,11 @@ public protocol IPVSControl: AnyObject {
     func info() throws(IPVSError) -> IPVSInfo
     /// All virtual services, in the kernel's order.
     func services() throws(IPVSError) -> [Service]
+    /// Every virtual service, handed to `each` as it is decoded, in the kernel's order: the
+    /// list is never held. `each` must not use this control meanwhile (its socket is busy
+    /// with the dump). A failure thrown after some services were handed over means the
+    /// list was not whole.
+    func services(_ each: (Service) -> Void) throws(IPVSError)
     /// One virtual service; throws ESRCH (operation `.getService`) when there is none.
     func service(_ key: ServiceKey) throws(IPVSError) -> Service
     /// The real servers of one service, in the kernel's order.
@@ -70,6 +75,11 @@ public protocol IPVSControl: AnyObject {
 }
 
 extension IPVSControl {
+    /// `services()`, handed over one at a time.
+    public func services(_ each: (Service) -> Void) throws(IPVSError) {
+        for service in try services() { each(service) }
+    }
+
     /// One service at a time.
     public func destinations(
         ofEach services: [ServiceKey], _ each: (ServiceKey, [Destination]) throws(IPVSError) -> Void

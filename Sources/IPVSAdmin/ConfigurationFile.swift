@@ -82,9 +82,12 @@ enum ConfigurationFile {
     }
 
     /// Rules text taken a run of whole lines at a time (the last run may end without a newline).
+    /// A service named twice is left to `validate()`, which names both lines.
     struct RulesReader {
         private(set) var configuration = IPVSConfiguration()
-        private var serviceIndex: [ServiceKey: Int] = [:]
+        /// The services by key, made only when a real server's line names a service other
+        /// than the last one added (`-S` writes each service's real servers right after it).
+        private var serviceIndex: [ServiceKey: Int]?
         /// Lines in the runs taken so far.
         private var linesBefore = 0
 
@@ -101,14 +104,11 @@ enum ConfigurationFile {
         private mutating func take(_ command: AdminCommand, place: String) throws(Problem) {
             switch command {
             case .request(.addService(let key, let service)):
-                guard serviceIndex[key] == nil else {
-                    throw Problem(place: place, message: "the same virtual service twice")
-                }
-                serviceIndex[key] = configuration.services.count
+                if serviceIndex != nil, serviceIndex?[key] == nil { serviceIndex?[key] = configuration.services.count }
                 configuration.services.append(
                     IPVSConfiguration.Service(key: key, configuration: service, origin: place))
             case .request(.addDestination(let key, let destination, let service)):
-                guard let index = serviceIndex[service] else {
+                guard let index = position(of: service) else {
                     throw Problem(place: place, message: "a real server of a virtual service no earlier line adds")
                 }
                 configuration.services[index].destinations.append(
@@ -121,6 +121,22 @@ enum ConfigurationFile {
             default:
                 throw Problem(place: place, message: "a line must be -A, -a, --set or --start-daemon")
             }
+        }
+
+        /// Where the service a real server's line names was added (the first time), if it was.
+        private mutating func position(of service: ServiceKey) -> Int? {
+            if serviceIndex == nil {
+                // A service added twice is refused by `validate()` whichever copy this is.
+                if let last = configuration.services.indices.last, configuration.services[last].key == service {
+                    return last
+                }
+                var index: [ServiceKey: Int] = [:]
+                for (position, added) in configuration.services.enumerated() where index[added.key] == nil {
+                    index[added.key] = position
+                }
+                serviceIndex = index
+            }
+            return serviceIndex?[service]
         }
     }
 

@@ -80,3 +80,13 @@ import TestSupport
         }
     }
 }
+
+extension ConfigurationFileTests {
+    /// `-S` puts each service's real servers right after it; a file may not.
+    @Test func realServersMayComeAfterOtherServices() throws {
+        let text = "-A -t 10.0.0.1:80\n-A -t 10.0.0.2:80\n-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m\n"
+            + "-A -t 10.0.0.3:80\n-a -t 10.0.0.3:80 -r 10.1.0.3:80 -m\n-a -t 10.0.0.2:80 -r 10.1.0.2:80 -m\n"
+        let configuration = try ConfigurationFile.read(Array(text.utf8))
+        #expect(configuration.services.map { $0.destinations.map(\.origin) } == [["line 3"], ["line 6"], ["line 5"]])
+    }
+}

@@ -166,7 +166,7 @@ import Testing
                  message: "standard input: services[0].scheduler_flags[1]: \"sh-port\" is a flag of the sh scheduler only"),
         BadInput(input: "{\"services\": [{\"fwmark\": 1, \"scheduler_flags\": [\"flag-4\"]}]}",
                  message: "standard input: services[0].scheduler_flags[0]: unknown scheduler flag \"flag-4\""),
-        BadInput(input: "-A -t 10.0.0.1:80\n-A -t 10.0.0.1:80\n", message: "standard input: line 2: the same virtual service twice"),
+        BadInput(input: "-A -t 10.0.0.1:80\n-A -t 10.0.0.1:80\n", message: "standard input: the same virtual service twice (line 1 and line 2)"),
         BadInput(input: "-A -t 10.0.0.1:80\n-a -t 10.0.0.1:80 -r 10.1.0.1\n-a -t 10.0.0.1:80 -r 10.1.0.1\n",
                  message: "standard input: the same real server twice in one virtual service (line 2 and line 3)"),
         BadInput(input: "# a comment\n-a -t 10.0.0.9:80 -r 10.1.0.1\n",

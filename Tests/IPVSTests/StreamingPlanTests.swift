@@ -105,3 +105,48 @@ private final class TableControl: IPVSControl {
         #expect(elements.map(\.position) == kept.map { key in input.firstIndex(of: key)! })
     }
 }
+
+/// A key whose hash is chosen, so that lookups meet collisions.
+struct CollidingKey: Hashable {
+    let name: String
+    /// Two hash values in all: most keys collide.
+    func hash(into hasher: inout Hasher) { hasher.combine(name.utf8.first.map { $0 % 2 }) }
+    static func == (a: Self, b: Self) -> Bool { a.name == b.name }
+}
+
+@Suite struct KeyIndexTests {
+    static let keys = ["a", "b", "c", "b", "d", "a", "e"].map(CollidingKey.init)
+
+    @Test func findsTheFirstPositionOfEachKeyThroughCollisions() {
+        let index = KeyIndex(Self.keys)
+        for name in ["a", "b", "c", "d", "e"] {
+            let key = Self.keys.first { $0.name == name }!
+            #expect(index.firstPosition(of: key) { Self.keys[$0] } == Self.keys.firstIndex(of: key))
+        }
+        #expect(index.firstPosition(of: CollidingKey(name: "z")) { Self.keys[$0] } == nil)
+    }
+
+    @Test(arguments: [
+        (["a", "b", "c"], nil),
+        (["a", "b", "a"], [0, 2]),
+        (["a", "b", "b", "a"], [1, 2]),  // the first repeat met in order, not the first key repeated
+        (["x", "y", "x", "y", "x"], [0, 2]),
+        ([], nil),
+    ] as [([String], [Int]?)])
+    func theFirstRepeatIsTheOneAWalkInOrderMeets(names: [String], repeat expected: [Int]?) {
+        let keys = names.map(CollidingKey.init)
+        let found = KeyIndex(keys).firstRepeat { keys[$0] }
+        #expect(found.map { [$0.first, $0.again] } == expected)
+    }
+
+    @Test func validateNamesBothPlacesOfARepeatedService() {
+        let wanted = IPVSConfiguration(services: [
+            .init(key: PlanTests.web, configuration: PlanTests.rr, origin: "line 1"),
+            .init(key: PlanTests.dns, configuration: PlanTests.rr, origin: "line 2"),
+            .init(key: PlanTests.web, configuration: PlanTests.rr, origin: "line 3"),
+        ])
+        #expect(throws: IPVSConfiguration.Problem.duplicateService(PlanTests.web, first: "line 1", again: "line 3")) {
+            try wanted.validate()
+        }
+    }
+}

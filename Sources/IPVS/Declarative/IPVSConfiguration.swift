@@ -95,10 +95,12 @@ public struct IPVSConfiguration: Sendable, Hashable {
 
     /// Checks what the kernel cannot hold: a service or a real server twice, two daemons of a role.
     public func validate() throws(Problem) {
-        var seenServices: [ServiceKey: String?] = [:]
-        for service in services {
-            if let first = seenServices.updateValue(service.origin, forKey: service.key) {
-                throw .duplicateService(service.key, first: first, again: service.origin)
+        // Services by hash rather than in a dictionary: a table of 100,000 is checked in
+        // a few megabytes. What is reported is what a walk in order meets first.
+        let repeated = KeyIndex(services.lazy.map(\.key)).firstRepeat { services[$0].key }
+        for (position, service) in services.enumerated() {
+            if let repeated, repeated.again == position {
+                throw .duplicateService(service.key, first: services[repeated.first].origin, again: service.origin)
             }
             var seenDestinations: [DestinationKey: String?] = [:]
             for destination in service.destinations {

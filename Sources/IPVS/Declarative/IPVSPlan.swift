@@ -34,74 +34,107 @@ public struct IPVSPlan: Sendable, Hashable {
     /// The plan that turns `current` (the kernel's table) into `wanted`.
     public init(from current: IPVSSnapshot, to wanted: IPVSConfiguration) {
         var planner = Planner(wanted: wanted, timeouts: current.timeouts, daemons: current.daemons)
-        for entry in current.services { planner.compare(entry) }
+        for entry in current.services where planner.note(entry.service) {
+            planner.compareNext(entry.destinations)
+        }
         self = planner.plan()
     }
 
-    /// The plan that turns the table `control` reads into `wanted`, compared service by
-    /// service as the kernel's dumps arrive (`readTable(_:)`): the kernel's table is never
-    /// held whole, only the plan's steps are. The timeouts and daemons are read only when
+    /// The plan that turns the table `control` reads into `wanted`, compared as the
+    /// kernel's dumps arrive: the service dump first (configurations compared as each
+    /// service is decoded), then the real servers of the services the file keeps or drops,
+    /// one service at a time. The kernel's table is never held, only the plan's steps and
+    /// the keys of the services to read. The timeouts and daemons are read only when
     /// `wanted` manages them.
     public init(reading control: some IPVSControl, to wanted: IPVSConfiguration) throws(IPVSError) {
         var planner = Planner(
             wanted: wanted, timeouts: wanted.timeouts == nil ? nil : try control.timeouts(),
             daemons: wanted.daemons == nil ? nil : try control.daemons())
-        try control.readTable { planner.compare($0) }
+        try control.services { _ = planner.note($0) }
+        let keys = planner.servicesToRead
+        try control.destinations(ofEach: keys) { _, destinations in planner.compareNext(destinations) }
         self = planner.plan()
     }
 
     /// Compares the kernel's services one at a time with the wanted table, keeping only
-    /// the steps found: what `init(reading:to:)` needs to hold, whatever the table's size.
+    /// the steps found and the keys of the services whose real servers it still needs:
+    /// what `init(reading:to:)` holds, whatever the table's size.
     private struct Planner {
         let wanted: IPVSConfiguration
         let timeouts: Timeouts?
         let daemons: [SyncDaemon]?
-        /// The position of each wanted service, and whether the kernel has it.
-        private var wantedIndex: [ServiceKey: Int] = [:]
+        /// The wanted services by key, and whether the kernel has each.
+        private let wantedIndex: KeyIndex
         private var found: [Bool]
+        /// Services noted whose real servers are to be compared, in order: the wanted
+        /// position of a kept one, or -1 for one the file drops (its configuration is
+        /// then in `dropped`, in the same order).
+        private(set) var servicesToRead: [ServiceKey] = []
+        private var readingFor: [Int32] = []
+        private var dropped: [ServiceConfiguration] = []
+        private var compared = 0
+        private var droppedCompared = 0
+        private var removedKeys: Set<ServiceKey> = []
         /// Steps of kept services, by the wanted service's position (compared in the
         /// kernel's order, sent in the file's).
         private var changes: [(index: Int, step: Step)] = []
         private var destinationRemovals: [(index: Int, step: Step)] = []
         private var serviceRemovals: [Step] = []
-        private var removedKeys: Set<ServiceKey> = []
 
         init(wanted: IPVSConfiguration, timeouts: Timeouts?, daemons: [SyncDaemon]?) {
             self.wanted = wanted
             self.timeouts = timeouts
             self.daemons = daemons
             found = [Bool](repeating: false, count: wanted.services.count)
-            wantedIndex.reserveCapacity(wanted.services.count)
-            for (index, service) in wanted.services.enumerated() where wantedIndex[service.key] == nil {
-                wantedIndex[service.key] = index
-            }
+            wantedIndex = KeyIndex(wanted.services.lazy.map(\.key))
         }
 
-        /// One service of the kernel's table with its real servers; a service the kernel
+        /// One service of the kernel's table; its configuration is compared here. True
+        /// when its real servers are wanted next (`compareNext`); a service the kernel
         /// listed twice counts once, as first seen.
-        mutating func compare(_ entry: IPVSSnapshot.Entry) {
-            let key = entry.service.key
-            guard let index = wantedIndex[key] else {
-                guard removedKeys.insert(key).inserted else { return }
+        mutating func note(_ service: Service) -> Bool {
+            let key = service.key
+            guard let index = wantedIndex.firstPosition(of: key, keyAt: { wanted.services[$0].key }) else {
+                guard removedKeys.insert(key).inserted else { return false }
+                servicesToRead.append(key)
+                readingFor.append(-1)
+                dropped.append(service.configuration.comparable)
+                return true
+            }
+            guard !found[index] else { return false }
+            found[index] = true
+            let before = service.configuration.comparable
+            let wantedService = wanted.services[index]
+            if wantedService.configuration.comparable != before {
+                changes.append((index, Step(
+                    request: .editService(key, wantedService.configuration), undo: [.editService(key, before)],
+                    origin: wantedService.origin)))
+            }
+            servicesToRead.append(key)
+            readingFor.append(Int32(index))
+            return true
+        }
+
+        /// The real servers of the next service `note` asked for.
+        mutating func compareNext(_ destinations: [Destination]) {
+            var destinations = destinations
+            destinations.removeRepeats(by: \.key)  // a resumed dump can repeat one
+            let key = servicesToRead[compared]
+            let index = Int(readingFor[compared])
+            compared += 1
+            guard index >= 0 else {
+                let configuration = dropped[droppedCompared]
+                droppedCompared += 1
                 serviceRemovals.append(Step(
                     request: .deleteService(key),
-                    undo: [.addService(key, entry.service.configuration.comparable)]
-                        + entry.destinations.map { .addDestination($0.key, $0.configuration.comparable, service: key) }))
+                    undo: [.addService(key, configuration)]
+                        + destinations.map { .addDestination($0.key, $0.configuration.comparable, service: key) }))
                 return
             }
-            guard !found[index] else { return }
-            found[index] = true
-            let service = wanted.services[index]
             var additions: [Step] = []
             var removals: [Step] = []
-            let before = entry.service.configuration.comparable
-            if service.configuration.comparable != before {
-                additions.append(Step(
-                    request: .editService(key, service.configuration), undo: [.editService(key, before)],
-                    origin: service.origin))
-            }
             IPVSPlan.compareDestinations(
-                of: service, with: entry.destinations, additions: &additions, removals: &removals)
+                of: wanted.services[index], with: destinations, additions: &additions, removals: &removals)
             changes += additions.map { (index, $0) }
             destinationRemovals += removals.map { (index, $0) }
         }
