@@ -432,12 +432,19 @@ public final class AdminSession {
             errors.write("the real servers drained so far stay removed; nothing was undone\n")
             throw Exit(status: 1)
         }
-        // The table as it was, from the wanted one and the plan's undo requests, last first.
-        let before = wanted.applying(plan.steps.reversed().lazy.flatMap(\.undo))
-        let remaining = try? IPVSPlan(reading: control, to: before)
-        if failure.rollbackFailures.isEmpty, remaining?.isEmpty == true {
+        // Every undo request done: the table is as it was, whatever a concurrent writer
+        // (or a dump that skipped a service while another namespace changed) may make a
+        // second read show.
+        if failure.rollbackFailures.isEmpty {
             errors.write("every change was undone: the table is as it was\n")
             throw Exit(status: 1)
+        }
+        // The table as it was, from the wanted one and the plan's undo requests, last
+        // first; compared for the services the plan touched only.
+        let before = wanted.applying(plan.steps.reversed().lazy.flatMap(\.undo))
+        let touched = Set(plan.steps.compactMap { Self.service(of: $0.request) })
+        let remaining = (try? IPVSPlan(reading: control, to: before)).map { plan in
+            IPVSPlan(steps: plan.steps.filter { Self.service(of: $0.request).map(touched.contains) ?? true })
         }
         for undo in failure.rollbackFailures {
             let line = String(decoding: planLines([undo.request]), as: UTF8.self).dropLast()
@@ -450,6 +457,16 @@ public final class AdminSession {
             errors.write("the table could not be read back to compare it with what it was\n")
         }
         throw Exit(status: 3)
+    }
+
+    /// The service a request is about, if one.
+    private static func service(of request: IPVSRequest) -> ServiceKey? {
+        switch request {
+        case .addService(let key, _), .editService(let key, _), .deleteService(let key): return key
+        case .addDestination(_, _, let key), .editDestination(_, _, let key), .deleteDestination(_, let key): return key
+        case .zero(let key): return key
+        case .flush, .setTimeouts, .startDaemon, .stopDaemon: return nil
+        }
     }
 
     // MARK: Restoring

@@ -142,6 +142,35 @@ import Testing
         #expect(applied.errors.contains("these lines would put it back:\n-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 2\n"))
     }
 
+    /// Another writer adds a service while the apply runs (or a second dump skips one
+    /// while another namespace changes): that is not the apply's to report or put back.
+    @Test(arguments: [false, true])
+    func aConcurrentChangeIsNotTakenForAFailedUndoing(undoingFails: Bool) {
+        let fake = Self.table()
+        let wanted = "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 1\n"
+        var wrote = false
+        fake.refuse = { request in
+            switch request {
+            case .deleteService(.address(.udp, _, _)):
+                if !wrote {
+                    wrote = true
+                    try? fake.perform(.addService(tcp("10.0.0.9", 80), ServiceConfiguration()))
+                }
+                return EPERM
+            case .addDestination(_, _, service: .address(.tcp, _, _)): return undoingFails ? EPERM : nil
+            default: return nil
+            }
+        }
+        let applied = invoke(fake, ["--apply", "-"], stdin: wanted)
+        if undoingFails {
+            #expect(applied.status == 3)
+            #expect(applied.errors.hasSuffix("these lines would put it back:\n-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 2\n"))
+        } else {
+            #expect(applied.status == 1)
+            #expect(applied.errors.hasSuffix("every change was undone: the table is as it was\n"))
+        }
+    }
+
     struct BadInput: Sendable, CustomTestStringConvertible {
         let input: String
         let message: String
