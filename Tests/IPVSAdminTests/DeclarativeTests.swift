@@ -149,7 +149,8 @@ import Testing
         let fake = Self.table()
         let wanted = "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 1\n"
         var wrote = false
-        fake.refuse = { request in
+        // Unowned: the fake holds this closure, which must not hold the fake in turn.
+        fake.refuse = { [unowned fake] request in
             switch request {
             case .deleteService(.address(.udp, _, _)):
                 if !wrote {
