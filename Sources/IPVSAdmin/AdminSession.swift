@@ -209,28 +209,26 @@ public final class AdminSession {
         // Services in order: those the listing covered from the store, the others as their
         // real servers arrive (several dumps at once from the kernel's client).
         var next = 0
+        func write(_ destinations: [Destination]) {
+            formatter.write(services[order[next]], Self.firstOfEach(destinations), to: &text)
+            next += 1
+            flushIfLarge(&text)
+        }
+        func writeStored() {
+            while next < order.count, let position = positions[order[next]] { write(store.destinations(at: position)) }
+        }
         let unsummarized = order.filter { positions[$0] == nil }.map { services[$0].key }
         do {
             try control.destinations(ofEach: unsummarized) { _, destinations in
-                while let position = positions[order[next]] {
-                    formatter.write(services[order[next]], Self.firstOfEach(store.destinations(at: position)), to: &text)
-                    next += 1
-                    flushIfLarge(&text)
-                }
-                formatter.write(services[order[next]], Self.firstOfEach(destinations), to: &text)
-                next += 1
-                flushIfLarge(&text)
+                writeStored()
+                write(destinations)
             }
         } catch {
             output.write(bytes: text.bytes)  // ipvsadm has printed everything up to the failing service
             report(error)
             throw Exit(status: 1)
         }
-        while next < order.count, let position = positions[order[next]] {
-            formatter.write(services[order[next]], Self.firstOfEach(store.destinations(at: position)), to: &text)
-            next += 1
-            flushIfLarge(&text)
-        }
+        writeStored()
         output.write(bytes: text.bytes)
     }
 
@@ -254,12 +252,6 @@ public final class AdminSession {
     /// those of every network namespace): an entry added ahead of that point meanwhile
     /// makes one come twice (one deleted, one go missing: see README). A listing shows
     /// each once, as first seen.
-    static func firstOfEach(_ services: [Service]) -> [Service] {
-        var services = services
-        services.removeRepeats(by: \.key)
-        return services
-    }
-
     static func firstOfEach(_ destinations: [Destination]) -> [Destination] {
         var destinations = destinations
         destinations.removeRepeats(by: \.key)
