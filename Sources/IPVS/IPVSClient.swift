@@ -113,13 +113,11 @@ public final class IPVSClient: IPVSControl {
         guard let reader = TableListing.Reader.start() else { return try services() }
         // What the listing has read so far is taken between the service dump's messages:
         // it never piles up while the dump runs, and `each` can keep it compact.
-        var replies = DecodedReplies<Service>()
+        var services: [Service] = []
         var messagesSinceLook = 0
         do {
-            try transport.request(
-                command: IPVS_CMD_GET_SERVICE, operation: .listServices, dump: true, encode: { _ in }
-            ) { header in
-                replies.add(ReplyDecoding.service(header))
+            try self.services { service in
+                services.append(service)
                 messagesSinceLook += 1
                 guard messagesSinceLook == Self.messagesBetweenLooks else { return }
                 messagesSinceLook = 0
@@ -132,7 +130,7 @@ public final class IPVSClient: IPVSControl {
         while let entries = reader.next() {
             for entry in entries { each(entry.service, entry.destinations) }
         }
-        return try replies.all(.listServices)
+        return services
     }
 
     /// How many service messages are decoded between looks at the listing's progress.
