@@ -94,11 +94,37 @@ enum ConfigurationFile {
         mutating func take(_ lines: [UInt8]) throws(Problem) {
             var input = RestoreInput(lines)
             while input.nextLine() {
-                let place = "line \(linesBefore + input.lineNumber)"
                 if let first = input.words.first, input.bytes[first.lowerBound] == UInt8(ascii: "#") { continue }
+                let place = Self.lineName(linesBefore + input.lineNumber)
                 try take(try readLine(input, place: place), place: place)
             }
-            linesBefore += lines.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            // Runs are whole lines (but the last): the reader has counted each.
+            linesBefore += input.lineNumber
+        }
+
+        /// "line N", written directly: one per line of a large table, where interpolation
+        /// costs more than reading the line.
+        private static func lineName(_ number: Int) -> String {
+            guard number >= 0 && number < 1_000_000_000 else { return "line \(number)" }
+            var digits = 1
+            var rest = number
+            while rest >= 10 {
+                rest /= 10
+                digits += 1
+            }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+                buffer[0] = UInt8(ascii: "l")
+                buffer[1] = UInt8(ascii: "i")
+                buffer[2] = UInt8(ascii: "n")
+                buffer[3] = UInt8(ascii: "e")
+                buffer[4] = UInt8(ascii: " ")
+                rest = number
+                for index in stride(from: 4 + digits, to: 4, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<(5 + digits)]), as: UTF8.self)
+            }
         }
 
         private mutating func take(_ command: AdminCommand, place: String) throws(Problem) {

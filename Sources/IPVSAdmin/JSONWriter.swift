@@ -6,13 +6,18 @@ struct JSONWriter: ~Copyable {
     private(set) var text = ByteText(capacity: 1 << 12)
     /// Text past this size is taken by `takeText(ifLarger:)`.
     static let flushSize = 1 << 16
-    /// For each open container: whether it has an element yet.
-    private var hasElements: [Bool] = []
+    /// How many containers are open, and for each (a bit per level, the innermost
+    /// lowest): whether it has an element yet. Bits rather than an array: this is
+    /// consulted for every member of a document of millions.
+    private var depth = 0
+    private var hasElements: UInt64 = 0
+    /// The deepest nesting a document may have (ours have six levels).
+    static let maximumDepth = 64
 
     mutating func beginObject(_ key: StaticString? = nil) {
         element(key)
         text.append("{")
-        hasElements.append(false)
+        open()
     }
 
     mutating func endObject() { close("}") }
@@ -20,7 +25,7 @@ struct JSONWriter: ~Copyable {
     mutating func beginArray(_ key: StaticString? = nil) {
         element(key)
         text.append("[")
-        hasElements.append(false)
+        open()
     }
 
     mutating func endArray() { close("]") }
@@ -63,14 +68,20 @@ struct JSONWriter: ~Copyable {
 
     /// Ends the document with a newline.
     mutating func finish() {
-        precondition(hasElements.isEmpty, "unclosed JSON container")
+        precondition(depth == 0, "unclosed JSON container")
         text.append("\n")
     }
 
+    private mutating func open() {
+        precondition(depth < Self.maximumDepth, "JSON nested too deeply")
+        depth += 1
+        hasElements <<= 1
+    }
+
     private mutating func element(_ key: StaticString?) {
-        if let last = hasElements.last {
-            if last { text.append(",") }
-            hasElements[hasElements.count - 1] = true
+        if depth > 0 {
+            if hasElements & 1 != 0 { text.append(",") }
+            hasElements |= 1
             newline()
         }
         if let key {
@@ -82,18 +93,36 @@ struct JSONWriter: ~Copyable {
     }
 
     private mutating func close(_ bracket: StaticString) {
-        let had = hasElements.removeLast()
+        precondition(depth > 0, "no JSON container to close")
+        let had = hasElements & 1 != 0
+        hasElements >>= 1
+        depth -= 1
         if had { newline() }
         text.append(bracket)
     }
 
+    /// A newline and the indentation of the current depth, copied from one line of text.
     private mutating func newline() {
-        text.append("\n")
-        text.appendSpaces(2 * hasElements.count)
+        Self.indentation.withUnsafeBufferPointer { text.append(buffer: UnsafeBufferPointer(rebasing: $0[...(2 * depth)])) }
     }
+
+    private static let indentation: [UInt8] = [UInt8(ascii: "\n")] + Array(repeating: UInt8(ascii: " "), count: 2 * maximumDepth)
 
     private mutating func appendString(_ string: String) {
         text.append("\"")
+        var string = string
+        // Names and schedulers: nearly always nothing to escape, and copied whole then.
+        let plain = string.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                return false
+            }
+            text.append(buffer: bytes)
+            return true
+        }
+        if plain {
+            text.append("\"")
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): text.append("\\\"")

@@ -51,7 +51,7 @@ struct RestoreInput {
                         index += 1
                     }
                     let word = start..<(wordEnd < 0 ? index : wordEnd)
-                    if !ASCIIBytes.range(word, of: input, is: "ipvsadm") {
+                    if word.count != 7 || !ASCIIBytes.range(word, of: input, is: "ipvsadm") {
                         words.append(word)
                     }
                 }

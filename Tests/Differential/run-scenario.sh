@@ -1,21 +1,6 @@
 #!/usr/bin/env bash
-# Runs one scenario file in the current network namespace and writes its transcript
-# to stdout. Each non-blank line not starting with '#' is a shell command line; the
-# word `ipvsadm` in it runs whichever tool is first on PATH. The transcript records,
-# per line, the exit status, standard output and standard error, and ends with the
-# table as the reference tool saves it (`-S -n`), so the kernel state is compared too.
+# Runs one scenario file in the current network namespace and writes its transcript to
+# stdout (see transcript.sh).
 set -u
-scenario=$1
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-while IFS= read -r line || [ -n "$line" ]; do
-  case "$line" in ''|'#'*) continue ;; esac
-  eval "$line" >"$scratch/out" 2>"$scratch/err" </dev/null
-  status=$?
-  printf '$ %s\n[exit %d]\n' "$line" "$status"
-  # Builtins only: in the emulated guest every process start costs ~0.1 s.
-  if [ -s "$scratch/out" ]; then echo '--- stdout'; IFS= read -r -d '' text <"$scratch/out"; printf '%s' "$text"; fi
-  if [ -s "$scratch/err" ]; then echo '--- stderr'; IFS= read -r -d '' text <"$scratch/err"; printf '%s' "$text"; fi
-done <"$scenario"
-echo '=== final table (reference ipvsadm -S -n)'
-"${REFERENCE_IPVSADM:-/usr/sbin/ipvsadm}" -S -n 2>&1
+. "$(dirname "$0")/transcript.sh"
+transcribe "$1"

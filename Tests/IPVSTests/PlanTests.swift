@@ -97,6 +97,39 @@ import Testing
         ])
     }
 
+    /// A service's real servers are matched pairwise when it has a handful and by hash
+    /// when it has many: the plan must not depend on which. The kernel's list may repeat
+    /// a real server (a resumed dump): it is removed once.
+    @Test(arguments: [3, 16, 17, 40])
+    func realServersMatchAtEverySize(count: Int) {
+        let existing = (1...UInt32(count)).map { Self.server($0) } + [Self.server(2)]
+        var wanted = (2...UInt32(count)).map { Self.server($0) }  // the first goes
+        wanted[0] = Self.server(2, weight: 9)  // one edited
+        wanted.append(Self.server(1000))  // one added
+        let plan = IPVSPlan(
+            from: Self.snapshot([(Self.web, Self.rr, existing)]), to: Self.wanted([(Self.web, Self.rr, wanted)]))
+        #expect(plan.steps.map(\.request) == [
+            .editDestination(Self.server(2).key, Self.server(2, weight: 9).configuration, service: Self.web),
+            .addDestination(Self.server(1000).key, Self.server(1000).configuration, service: Self.web),
+            .deleteDestination(Self.server(1).key, service: Self.web),
+        ])
+        #expect(IPVSPlan(
+            from: Self.snapshot([(Self.web, Self.rr, existing)]),
+            to: Self.wanted([(Self.web, Self.rr, Array(existing.dropLast()))])).isEmpty)
+    }
+
+    @Test(arguments: [2, 16, 17, 40])
+    func aRepeatedServerIsFoundAtEverySize(count: Int) {
+        var servers = (1...UInt32(count)).map { Self.server($0) }
+        servers.append(Self.server(UInt32(count) - 1, weight: 3))
+        servers.append(Self.server(1))
+        let repeated = Self.wanted([(Self.web, Self.rr, servers)])
+        let again = repeated.services[0].destinations[count]
+        #expect(throws: IPVSConfiguration.Problem.duplicateDestination(
+            again.key, service: Self.web, first: nil, again: nil)) { try repeated.validate() }
+        #expect(throws: Never.self) { try Self.wanted([(Self.web, Self.rr, Array(servers.prefix(count)))]).validate() }
+    }
+
     @Test func duplicatesAreRefused() {
         let twice = Self.wanted([(Self.web, Self.rr, []), (Self.web, Self.rr, [])])
         #expect(throws: IPVSConfiguration.Problem.duplicateService(Self.web, first: nil, again: nil)) {

@@ -183,16 +183,10 @@ public struct IPVSPlan: Sendable, Hashable {
         of service: IPVSConfiguration.Service, with existing: [Destination], additions: inout [Step],
         removals: inout [Step]
     ) {
-        var existingByKey: [DestinationKey: Destination] = [:]
-        existingByKey.reserveCapacity(existing.count)
-        for destination in existing where existingByKey[destination.key] == nil {
-            existingByKey[destination.key] = destination
-        }
-        var wantedKeys: Set<DestinationKey> = []
-        for destination in service.destinations {
-            wantedKeys.insert(destination.key)
-            if let current = existingByKey[destination.key] {
-                let before = current.configuration.comparable
+        let (matches, unwanted) = match(service.destinations, existing)
+        for (destination, match) in zip(service.destinations, matches) {
+            if let match {
+                let before = existing[match].configuration.comparable
                 if destination.configuration.comparable != before {
                     additions.append(Step(
                         request: .editDestination(destination.key, destination.configuration, service: service.key),
@@ -205,10 +199,42 @@ public struct IPVSPlan: Sendable, Hashable {
                     undo: [.deleteDestination(destination.key, service: service.key)], origin: destination.origin))
             }
         }
-        for destination in existing where wantedKeys.insert(destination.key).inserted {
+        for position in unwanted {
+            let destination = existing[position]
             removals.append(Step(
                 request: .deleteDestination(destination.key, service: service.key),
                 undo: [.addDestination(destination.key, destination.configuration.comparable, service: service.key)]))
         }
+    }
+
+    /// For each wanted real server (keys distinct), the position of the first existing one
+    /// with its key; and the existing ones no wanted one names, each key once. A service
+    /// has a handful: they are compared pairwise, with no hashing and no allocation beyond
+    /// the answer (this runs for every service of the table).
+    private static func match(
+        _ wanted: [IPVSConfiguration.Destination], _ existing: [Destination]
+    ) -> (matches: [Int?], unwanted: [Int]) {
+        var unwanted: [Int] = []
+        guard wanted.count > 16 || existing.count > 16 else {
+            let matches = wanted.map { destination in existing.firstIndex { $0.key == destination.key } }
+            for (position, destination) in existing.enumerated()
+            where !wanted.contains(where: { $0.key == destination.key })
+                && !existing[..<position].contains(where: { $0.key == destination.key }) {
+                unwanted.append(position)
+            }
+            return (matches, unwanted)
+        }
+        var existingByKey: [DestinationKey: Int] = [:]
+        existingByKey.reserveCapacity(existing.count)
+        for (position, destination) in existing.enumerated() where existingByKey[destination.key] == nil {
+            existingByKey[destination.key] = position
+        }
+        let matches = wanted.map { existingByKey[$0.key] }
+        let wantedKeys = Set(wanted.map(\.key))
+        for (position, destination) in existing.enumerated()
+        where !wantedKeys.contains(destination.key) && existingByKey[destination.key] == position {
+            unwanted.append(position)
+        }
+        return (matches, unwanted)
     }
 }
