@@ -96,6 +96,10 @@ private final class TableControl: IPVSControl {
         ([1, 2, 1, 3, 2, 2], [1, 2, 3]),
         ([5, 5], [5]),
         ([], []),
+        // Past the pairwise limit (16), by sets.
+        (Array(1...17), Array(1...17)),
+        (Array(1...16) + [3, 17, 1], Array(1...17)),
+        (Array(1...15) + [15], Array(1...15)),
     ])
     func repeatsAreDroppedKeepingTheFirst(input: [Int], kept: [Int]) {
         var elements = input.enumerated().map { (key: $0.element, position: $0.offset) }
