@@ -102,35 +102,15 @@ public struct IPVSConfiguration: Sendable, Hashable {
             if let repeated, repeated.again == position {
                 throw .duplicateService(service.key, first: services[repeated.first].origin, again: service.origin)
             }
-            if let (first, again) = Self.firstRepeat(in: service.destinations) {
-                throw .duplicateDestination(
-                    again.key, service: service.key, first: first.origin, again: again.origin)
+            if let repeated = service.destinations.firstRepeat(by: \.key) {
+                let first = service.destinations[repeated.first], again = service.destinations[repeated.again]
+                throw .duplicateDestination(again.key, service: service.key, first: first.origin, again: again.origin)
             }
         }
         var roles: Set<SyncDaemonRole> = []
         for daemon in daemons ?? [] where !roles.insert(daemon.role).inserted {
             throw .duplicateDaemon(daemon.role)
         }
-    }
-
-    /// The first real server in order whose key an earlier one has, with that earlier one.
-    /// A service has a handful: compared pairwise, they cost no hashing and no dictionary
-    /// a service (a table of 10,000 services is checked several times faster so).
-    private static func firstRepeat(in destinations: [Destination]) -> (Destination, Destination)? {
-        guard destinations.count > 16 else {
-            for again in destinations.indices {
-                for first in 0..<again where destinations[first].key == destinations[again].key {
-                    return (destinations[first], destinations[again])
-                }
-            }
-            return nil
-        }
-        var seen: [DestinationKey: Int] = [:]
-        seen.reserveCapacity(destinations.count)
-        for (again, destination) in destinations.enumerated() {
-            if let first = seen.updateValue(again, forKey: destination.key) { return (destinations[first], destination) }
-        }
-        return nil
     }
 }
 

@@ -215,7 +215,7 @@ public struct IPVSPlan: Sendable, Hashable {
         _ wanted: [IPVSConfiguration.Destination], _ existing: [Destination]
     ) -> (matches: [Int?], unwanted: [Int]) {
         var unwanted: [Int] = []
-        guard wanted.count > 16 || existing.count > 16 else {
+        guard wanted.count > [Destination].pairwiseLimit || existing.count > [Destination].pairwiseLimit else {
             let matches = wanted.map { destination in existing.firstIndex { $0.key == destination.key } }
             for (position, destination) in existing.enumerated()
             where !wanted.contains(where: { $0.key == destination.key })
