@@ -37,6 +37,9 @@ run_alone() {
   # A hung tool must not hang the suite: the scenario then simply differs.
   timeout -k 5 180 ip netns exec "$namespace" env PATH="$bin/$tool:$PATH" LC_ALL=C \
     bash "$here/run-scenario.sh" "$file" || echo "=== scenario ended with status $?"
+  # Emptied first: the kernel takes a deleted namespace's services out of the shared
+  # tables later, which could move the resume point of the next tool's dumps.
+  ip netns exec "$namespace" "$ours" -C >/dev/null 2>&1
   ip netns delete "$namespace"
 }
 

@@ -365,19 +365,37 @@ struct ConcurrentWriterKernelTests {
     enum Place: String, CaseIterable { case otherNamespace, sameNamespace }
 
     /// Starts the reference restoring `churn` in a loop, at most `rounds` times and
-    /// `seconds` long, in a namespace of its own or in this thread's.
+    /// `seconds` long, in a namespace of its own (named, so that `removeWriterNamespace`
+    /// can empty it) or in this thread's.
     static func startWriter(_ place: Place, rules: String, rounds: Int = 400, seconds: Int = 150) throws -> Process {
         let file = churnFile(place)
         try Data(rules.utf8).write(to: file)
+        if place == .otherNamespace {
+            _ = try run("/usr/sbin/ip", ["netns", "delete", writerNamespace])
+            try #require(run("/usr/sbin/ip", ["netns", "add", writerNamespace]).status == 0)
+        }
         let loop = "for i in $(seq \(rounds)); do /usr/sbin/ipvsadm -R < \(file.path) 2>/dev/null; done"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = [String(seconds)] + (place == .otherNamespace ? ["/usr/bin/unshare", "-n"] : [])
+        process.arguments = [String(seconds)]
+            + (place == .otherNamespace ? ["/usr/sbin/ip", "netns", "exec", writerNamespace] : [])
             + ["/bin/bash", "-c", loop]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// The other namespace's name.
+    static let writerNamespace = "churn-\(getpid())"
+
+    /// Empties the stopped writer's namespace, then deletes it. Its services would
+    /// otherwise leave the kernel's shared table only when the namespace is torn down,
+    /// later, while the next tests dump theirs (see `inFreshNetworkNamespace`).
+    static func removeWriterNamespace() {
+        let flushed = try? run("/usr/sbin/ip", ["netns", "exec", writerNamespace, "/usr/sbin/ipvsadm", "-C"])
+        #expect(flushed?.status == 0, "flushing \(writerNamespace): \(flushed.map(\.description) ?? "not run")")
+        _ = try? run("/usr/sbin/ip", ["netns", "delete", writerNamespace])
     }
 
     static func churnFile(_ place: Place) -> URL {
@@ -439,6 +457,7 @@ struct ConcurrentWriterKernelTests {
             let writer = try Self.startWriter(place, rules: Self.churn(writerPrefix))
             defer {
                 Self.stop(writer)
+                if place == .otherNamespace { Self.removeWriterNamespace() }
                 try? FileManager.default.removeItem(at: Self.churnFile(place))
             }
             var missing = 0

@@ -163,7 +163,28 @@ struct LibraryKernelTests {
             #expect(failures.map(\.offset) == [300, 601])
             #expect(results[300] == IPVSError(.addService, code: EEXIST))
             #expect(results[601] == IPVSError(.deleteService, code: ESRCH))
-            #expect(try client.services().count == 600)
+            let listed = try client.services().count
+            #expect(listed == 600)
+        }
+    }
+
+    /// A test's namespace is left with an empty table, so its teardown, which the kernel
+    /// runs later, takes no services out of the shared table under the next test's dumps.
+    @Test func aTestsNamespaceIsLeftEmpty() throws {
+        let descriptor = try inFreshNetworkNamespace { () throws -> Int32 in
+            let client = try IPVSClient()
+            for index in 0..<50 {
+                try client.perform(.addService(
+                    .address(.tcp, .v4(0x0a03_0000 + UInt32(index)), port: 80), ServiceConfiguration()))
+            }
+            #expect(try client.services().count == 50)
+            return open("/proc/thread-self/ns/net", O_RDONLY)  // keeps the namespace alive
+        }
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        try inNetworkNamespace(descriptor) {
+            let left = try IPVSClient().services().count
+            #expect(left == 0)
         }
     }
 

@@ -26,8 +26,15 @@ private func libcFunction(_ name: String) -> UnsafeMutableRawPointer? {
 }
 
 /// Runs `body` on this thread inside a brand-new network namespace (so with an empty
-/// IPVS table) whose loopback is up, then returns the thread to its namespace.
-/// Test bodies are synchronous, so they stay on this thread; child processes inherit it.
+/// IPVS table) whose loopback is up, then empties its IPVS table and returns the thread
+/// to its namespace. Test bodies are synchronous, so they stay on this thread; child
+/// processes inherit it.
+///
+/// Why empty it: the kernel tears a namespace down later, on a work queue, and its
+/// services leave the one hash table all namespaces share only then. Dumps resume by a
+/// position that counts every namespace's services, so a test dumping hundreds of
+/// services meanwhile would miss or repeat some (a CI run once did). A flush removes them
+/// at once, before the next test starts.
 func inFreshNetworkNamespace<T>(_ body: () throws -> T) throws -> T {
     typealias Unshare = @convention(c) (Int32) -> Int32
     guard let unsharePointer = libcFunction("unshare"), let setnsPointer = libcFunction("setns") else {
@@ -40,8 +47,32 @@ func inFreshNetworkNamespace<T>(_ body: () throws -> T) throws -> T {
     defer { close(original) }
     guard unshare(cloneNewNet) == 0 else { throw NamespaceError.call("unshare", errno) }
     defer { _ = setns(original, cloneNewNet) }
+    defer { emptyTheTable() }
     try bringLoopbackUp()
     return try body()
+}
+
+/// Runs `body` on this thread in the network namespace `descriptor` refers to, then
+/// returns the thread to its own.
+func inNetworkNamespace<T>(_ descriptor: Int32, _ body: () throws -> T) throws -> T {
+    guard let setnsPointer = libcFunction("setns") else { throw NamespaceError.call("dlsym", ENOSYS) }
+    let setns = unsafeBitCast(setnsPointer, to: NamespaceCall.self)
+    let original = open("/proc/thread-self/ns/net", O_RDONLY)
+    guard original >= 0 else { throw NamespaceError.call("open", errno) }
+    defer { close(original) }
+    guard setns(descriptor, cloneNewNet) == 0 else { throw NamespaceError.call("setns", errno) }
+    defer { _ = setns(original, cloneNewNet) }
+    return try body()
+}
+
+/// Flushes this thread's namespace's IPVS table, if the kernel has IPVS at all.
+func emptyTheTable() {
+    guard let client = try? IPVSClient() else { return }
+    do {
+        try client.perform(.flush)
+    } catch {
+        Issue.record("flushing the test namespace's table: \(error)")
+    }
 }
 
 /// The kernel refuses real servers while lo is down in a new namespace.
