@@ -106,19 +106,14 @@ enum ConfigurationFile {
         /// costs more than reading the line.
         private static func lineName(_ number: Int) -> String {
             guard number >= 0 && number < 1_000_000_000 else { return "line \(number)" }
-            var digits = 1
-            var rest = number
-            while rest >= 10 {
-                rest /= 10
-                digits += 1
-            }
+            let digits = ByteText.decimalDigits(UInt64(number))
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
                 buffer[0] = UInt8(ascii: "l")
                 buffer[1] = UInt8(ascii: "i")
                 buffer[2] = UInt8(ascii: "n")
                 buffer[3] = UInt8(ascii: "e")
                 buffer[4] = UInt8(ascii: " ")
-                rest = number
+                var rest = number
                 for index in stride(from: 4 + digits, to: 4, by: -1) {
                     buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
                     rest /= 10

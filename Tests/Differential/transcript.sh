@@ -1,4 +1,4 @@
-# Sourced by run-scenario.sh and random/run-batch.sh: `transcribe FILE` runs a scenario
+# Sourced by run-scenario.sh and run-batch.sh: `transcribe FILE` runs a scenario
 # file's command lines in the current network namespace and writes its transcript to
 # stdout. Each non-blank line not starting with '#' is a shell command line; the word
 # `ipvsadm` in it runs whichever tool is first on PATH. The transcript records, per line,

@@ -37,32 +37,40 @@ private func libcFunction(_ name: String) -> UnsafeMutableRawPointer? {
 /// at once, before the next test starts.
 func inFreshNetworkNamespace<T>(_ body: () throws -> T) throws -> T {
     typealias Unshare = @convention(c) (Int32) -> Int32
-    guard let unsharePointer = libcFunction("unshare"), let setnsPointer = libcFunction("setns") else {
-        throw NamespaceError.call("dlsym", ENOSYS)
-    }
+    guard let unsharePointer = libcFunction("unshare") else { throw NamespaceError.call("dlsym", ENOSYS) }
     let unshare = unsafeBitCast(unsharePointer, to: Unshare.self)
-    let setns = unsafeBitCast(setnsPointer, to: NamespaceCall.self)
-    let original = open("/proc/thread-self/ns/net", O_RDONLY)
-    guard original >= 0 else { throw NamespaceError.call("open", errno) }
-    defer { close(original) }
-    guard unshare(cloneNewNet) == 0 else { throw NamespaceError.call("unshare", errno) }
-    defer { _ = setns(original, cloneNewNet) }
-    defer { emptyTheTable() }
-    try bringLoopbackUp()
-    return try body()
+    return try returningToThisNamespace {
+        guard unshare(cloneNewNet) == 0 else { throw NamespaceError.call("unshare", errno) }
+        defer { emptyTheTable() }
+        try bringLoopbackUp()
+        return try body()
+    }
 }
 
 /// Runs `body` on this thread in the network namespace `descriptor` refers to, then
 /// returns the thread to its own.
 func inNetworkNamespace<T>(_ descriptor: Int32, _ body: () throws -> T) throws -> T {
-    guard let setnsPointer = libcFunction("setns") else { throw NamespaceError.call("dlsym", ENOSYS) }
-    let setns = unsafeBitCast(setnsPointer, to: NamespaceCall.self)
+    let setns = try setnsFunction()
+    return try returningToThisNamespace {
+        guard setns(descriptor, cloneNewNet) == 0 else { throw NamespaceError.call("setns", errno) }
+        return try body()
+    }
+}
+
+/// Runs `body`, which moves this thread to another network namespace, then moves the
+/// thread back to the one it is in now.
+private func returningToThisNamespace<T>(_ body: () throws -> T) throws -> T {
+    let setns = try setnsFunction()
     let original = open("/proc/thread-self/ns/net", O_RDONLY)
     guard original >= 0 else { throw NamespaceError.call("open", errno) }
     defer { close(original) }
-    guard setns(descriptor, cloneNewNet) == 0 else { throw NamespaceError.call("setns", errno) }
     defer { _ = setns(original, cloneNewNet) }
     return try body()
+}
+
+private func setnsFunction() throws -> NamespaceCall {
+    guard let pointer = libcFunction("setns") else { throw NamespaceError.call("dlsym", ENOSYS) }
+    return unsafeBitCast(pointer, to: NamespaceCall.self)
 }
 
 /// Flushes this thread's namespace's IPVS table, if the kernel has IPVS at all.
